@@ -1,0 +1,27 @@
+/**
+ * socket.io event maps (the socket.io CRUD example's `common/events.ts`). Server and browser
+ * both type their sockets with these: `Server<ClientToServer, ServerToClient>`.
+ */
+import type { SiteView } from './site-state.ts';
+
+export interface ServerToClientEvents {
+  /** Everything the user may see, sent once after connecting (and after each reconnect). */
+  'sites:snapshot': (sites: SiteView[]) => void;
+  /** Sites whose state changed since the last tick; one batch per room per tick. */
+  'sites:update': (sites: SiteView[]) => void;
+  /** Sites removed from the registry. */
+  'sites:remove': (ids: string[]) => void;
+  /** Where history is kept, so the UI can say so. */
+  'server:info': (info: { store: 'influx' | 'memory'; policyId: string }) => void;
+}
+
+export interface ClientToServerEvents {
+  /** Ask for a fresh snapshot (e.g. after the tab was hidden). Acknowledged with the count. */
+  'sites:resync': (ack: (count: number) => void) => void;
+}
+
+/** Room names; a socket joins only the rooms its user may see. */
+export const rooms = {
+  all: 'sites:all',
+  site: (siteId: string) => `site:${siteId}`,
+} as const;

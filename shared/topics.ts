@@ -1,0 +1,79 @@
+/**
+ * Every MQTT topic of protocol v1, built and parsed in one place. No other folder writes a
+ * topic string literal (STYLE.md rule 1).
+ *
+ * Device topics:  crowd/v1/devices/{deviceId}/{stream}
+ * Derived topics: crowd/v1/sites/{siteId}/state, crowd/v1/sites/{siteId}/alarms/{type}
+ * Registry:       crowd/v1/registry/sites/{siteId}, crowd/v1/registry/devices/{deviceId},
+ *                 crowd/v1/registry/policy
+ *                 (retained; the control plane replicates sites and devices to every service
+ *                 over plain MQTT so broker, ingest and dashboard can run on separate machines)
+ */
+export const ROOT = 'crowd/v1';
+
+export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Site ids follow the same shape as device ids so they are safe in topics and URLs. */
+export const SITE_ID_PATTERN = DEVICE_ID_PATTERN;
+
+/** Streams a device publishes. `cmd` flows the other way (server -> device). */
+export const DEVICE_STREAMS = ['counts', 'occupancy', 'temperature', 'position', 'status'] as const;
+export type DeviceStream = (typeof DEVICE_STREAMS)[number];
+
+export function isDeviceStream(value: string): value is DeviceStream {
+  return (DEVICE_STREAMS as readonly string[]).includes(value);
+}
+
+export const topics = {
+  device: (deviceId: string, stream: DeviceStream | 'cmd') => `${ROOT}/devices/${deviceId}/${stream}`,
+  deviceCmd: (deviceId: string) => `${ROOT}/devices/${deviceId}/cmd`,
+  siteState: (siteId: string) => `${ROOT}/sites/${siteId}/state`,
+  siteAlarm: (siteId: string, type: string) => `${ROOT}/sites/${siteId}/alarms/${type}`,
+  registrySite: (siteId: string) => `${ROOT}/registry/sites/${siteId}`,
+  registryDevice: (deviceId: string) => `${ROOT}/registry/devices/${deviceId}`,
+  /** The city capacity policy in force (retained). */
+  registryPolicy: () => `${ROOT}/registry/policy`,
+} as const;
+
+/** Subscription filters used by the services. */
+export const filters = {
+  allDeviceStreams: `${ROOT}/devices/+/+`,
+  allSiteStates: `${ROOT}/sites/+/state`,
+  allSiteAlarms: `${ROOT}/sites/+/alarms/+`,
+  registry: `${ROOT}/registry/#`,
+} as const;
+
+export type ParsedTopic =
+  | { kind: 'device'; deviceId: string; stream: DeviceStream | 'cmd' }
+  | { kind: 'site-state'; siteId: string }
+  | { kind: 'site-alarm'; siteId: string; type: string }
+  | { kind: 'registry-site'; siteId: string }
+  | { kind: 'registry-device'; deviceId: string }
+  | { kind: 'registry-policy' };
+
+/**
+ * Parses a protocol v1 topic; returns undefined for anything else (wrong root, bad id,
+ * unknown stream, extra levels).
+ *
+ * @example parseTopic('crowd/v1/devices/bus-k1-07/counts') // { kind: 'device', deviceId: 'bus-k1-07', stream: 'counts' }
+ */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+  if (!topic.startsWith(`${ROOT}/`)) return undefined;
+  const parts = topic.slice(ROOT.length + 1).split('/');
+  const [area, id, a, b] = parts;
+  if (area === 'registry' && parts.length === 2 && id === 'policy') return { kind: 'registry-policy' };
+  if (id === undefined) return undefined;
+  if (area === 'devices' && parts.length === 3 && DEVICE_ID_PATTERN.test(id) && a !== undefined) {
+    if (a === 'cmd' || isDeviceStream(a)) return { kind: 'device', deviceId: id, stream: a };
+    return undefined;
+  }
+  if (area === 'sites' && SITE_ID_PATTERN.test(id)) {
+    if (parts.length === 3 && a === 'state') return { kind: 'site-state', siteId: id };
+    if (parts.length === 4 && a === 'alarms' && b) return { kind: 'site-alarm', siteId: id, type: b };
+    return undefined;
+  }
+  if (area === 'registry' && parts.length === 3 && a !== undefined) {
+    if (id === 'sites' && SITE_ID_PATTERN.test(a)) return { kind: 'registry-site', siteId: a };
+    if (id === 'devices' && DEVICE_ID_PATTERN.test(a)) return { kind: 'registry-device', deviceId: a };
+  }
+  return undefined;
+}
