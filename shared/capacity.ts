@@ -52,7 +52,8 @@ export function safeCapacity(input: CapacityInput): Capacity {
   }
   const policyCap = safeFloor(designCapacity * policyPct);
   const areaCap = areaM2 === undefined ? undefined : safeFloor(areaM2 / (distanceM * distanceM));
-  if (areaCap !== undefined && areaCap < policyCap) return { safeCapacity: areaCap, policyCap, areaCap, binding: 'area' };
+  if (areaCap !== undefined && areaCap < policyCap)
+    return { safeCapacity: areaCap, policyCap, areaCap, binding: 'area' };
   return { safeCapacity: policyCap, policyCap, areaCap, binding: 'policy' };
 }
 

@@ -16,7 +16,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env, service: st
   // Empty strings mean "unset" (docker-compose writes `FOO=` for absent values).
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
-  if (!result.success) throw new ConfigError(`Invalid ${service} configuration: ${formatIssues(result.error)}`);
+  if (!result.success)
+    throw new ConfigError(`Invalid ${service} configuration: ${formatIssues(result.error)}`);
   return result.data;
 }
 

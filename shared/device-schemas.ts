@@ -59,7 +59,9 @@ export const streamSchemas = {
 export type StreamPayload = { [S in DeviceStream]: z.infer<(typeof streamSchemas)[S]> };
 
 /** A validated device message, discriminated by stream. */
-export type DeviceMessage = { [S in DeviceStream]: { stream: S; deviceId: string; payload: StreamPayload[S] } }[DeviceStream];
+export type DeviceMessage = {
+  [S in DeviceStream]: { stream: S; deviceId: string; payload: StreamPayload[S] };
+}[DeviceStream];
 
 /** QoS and retain flags per stream (contract table in DESIGN.md). */
 export const STREAM_QOS: Record<DeviceStream | 'cmd', { qos: 0 | 1; retain: boolean }> = {

@@ -11,7 +11,16 @@ export interface LogOptions {
   format?: 'json' | 'pretty' | undefined;
 }
 
-const REDACT = ['password', 'secret', 'token', 'secretHash', '*.password', '*.secret', '*.token', '*.secretHash'];
+const REDACT = [
+  'password',
+  'secret',
+  'token',
+  'secretHash',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.secretHash',
+];
 
 export function createLogger(name: string, options: LogOptions = {}): Logger {
   const format = options.format ?? (process.env.NODE_ENV === 'production' ? 'json' : 'pretty');
@@ -20,7 +29,12 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
     level: options.level ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     ...(format === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' },
+          },
+        }
       : {}),
   });
 }

@@ -42,8 +42,12 @@ function preset(
 
 export const POLICY_PRESETS: readonly PolicyPreset[] = [
   preset('psbb', ['PSBB', 'Large-scale social restrictions'], 0.5, { default: 0.5 }),
-  preset('new-normal-1', ['Adaptasi kebiasaan baru tahap I-II', 'New normal phase I-II'], 0.7, { default: 0.5 }),
-  preset('new-normal-3', ['Adaptasi kebiasaan baru tahap III', 'New normal phase III'], 0.85, { default: 0.75 }),
+  preset('new-normal-1', ['Adaptasi kebiasaan baru tahap I-II', 'New normal phase I-II'], 0.7, {
+    default: 0.5,
+  }),
+  preset('new-normal-3', ['Adaptasi kebiasaan baru tahap III', 'New normal phase III'], 0.85, {
+    default: 0.75,
+  }),
   preset('ppkm-4', ['PPKM level 4', 'PPKM level 4'], 0.5, {
     default: 0.5,
     attraction: 0,

@@ -5,14 +5,25 @@
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, type DeviceStream, SITE_ID_PATTERN } from './topics.ts';
 
-export const SITE_KINDS = ['bus', 'market', 'attraction', 'mall', 'hotel', 'restaurant', 'public-service'] as const;
+export const SITE_KINDS = [
+  'bus',
+  'market',
+  'attraction',
+  'mall',
+  'hotel',
+  'restaurant',
+  'public-service',
+] as const;
 export type SiteKind = (typeof SITE_KINDS)[number];
 export const siteKindSchema = z.enum(SITE_KINDS);
 
 export const LEVELS = ['ok', 'warning', 'critical', 'unknown'] as const;
 export type Level = (typeof LEVELS)[number];
 
-export const latLonSchema = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+export const latLonSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
 export type LatLon = z.infer<typeof latLonSchema>;
 
 /**

@@ -13,7 +13,11 @@ export const PASSWORD_COST = { N: 2 ** 15, r: 8, p: 1 } as const;
 export const DEVICE_SECRET_COST = { N: 2 ** 10, r: 8, p: 1 } as const;
 const KEY_LEN = 32;
 
-function scryptAsync(secret: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
+function scryptAsync(
+  secret: string,
+  salt: Buffer,
+  cost: { N: number; r: number; p: number },
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, KEY_LEN, { ...cost, maxmem: 256 * cost.N * cost.r }, (err, key) =>
       err ? reject(err) : resolve(key),
@@ -21,7 +25,10 @@ function scryptAsync(secret: string, salt: Buffer, cost: { N: number; r: number;
   });
 }
 
-export async function hashSecret(secret: string, cost: { N: number; r: number; p: number } = PASSWORD_COST): Promise<string> {
+export async function hashSecret(
+  secret: string,
+  cost: { N: number; r: number; p: number } = PASSWORD_COST,
+): Promise<string> {
   const salt = randomBytes(16);
   const key = await scryptAsync(secret, salt, cost);
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');

@@ -22,7 +22,9 @@ export const siteStateSchema = z.object({
   levelSince: z.number().nullable(),
   bodyTempC: z.number().nullable(),
   ambientTempC: z.number().nullable(),
-  position: latLonSchema.extend({ speedKmh: z.number().optional(), heading: z.number().optional(), ts: z.number() }).nullable(),
+  position: latLonSchema
+    .extend({ speedKmh: z.number().optional(), heading: z.number().optional(), ts: z.number() })
+    .nullable(),
   policyId: z.string(),
 });
 export type SiteState = z.infer<typeof siteStateSchema>;
