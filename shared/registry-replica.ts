@@ -93,8 +93,8 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
       return;
     }
     this.devices.set(id, result.value);
-    let set = this.devicesBySite.get(result.value.siteId);
-    if (!set) this.devicesBySite.set(result.value.siteId, (set = new Set()));
+    const set = this.devicesBySite.get(result.value.siteId) ?? new Set<string>();
+    this.devicesBySite.set(result.value.siteId, set);
     set.add(id);
     this.emit('device', id, result.value);
   }
