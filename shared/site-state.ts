@@ -9,9 +9,10 @@ export const levelSchema = z.enum(LEVELS);
 
 export const siteStateSchema = z.object({
   siteId: z.string(),
-  occupancy: z.number().int().min(0),
+  /** Head count, clamped at 0; null until a counter or occupancy sensor has reported. */
+  occupancy: z.number().int().min(0).nullable(),
   safeCapacity: z.number().int().min(0),
-  /** occupancy / safeCapacity; null when safe capacity is 0 and the site is occupied (JSON has no Infinity). */
+  /** occupancy / safeCapacity; null when unknown, or when safe capacity is 0 and the site is occupied (JSON has no Infinity). */
   load: z.number().nullable(),
   level: levelSchema,
   /** Epoch ms of the last reading that changed the state (device time). */

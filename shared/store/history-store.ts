@@ -13,6 +13,14 @@
  *   site_state   tags site, kind                       fields occupancy, safeCapacity, load, level
  *   rejected     tags reason, device                   fields topic, payload, error (dead letters)
  * Device-supplied timestamps make QoS 1 duplicates harmless: same series + same time overwrites.
+ *
+ * Field types (InfluxDB rejects a field whose type changes between writes, 1.x with a 400
+ * "field type conflict"): every JS number is written as a FLOAT (no `i` suffix), even counts
+ * and capacities, so `occupancy` is a float in every write from every writer; booleans as
+ * booleans (`online`), strings as strings (`level`, `fw`, dead-letter `topic`/`payload`/`error`).
+ * Non-finite numbers (NaN, Infinity) and null are left out of a point (line protocol has no null);
+ * a point left with no field is rejected and counted. Tags with an empty value are left out.
+ * Time precision is milliseconds.
  */
 import type { HistoryBucket } from '../site-state.ts';
 
@@ -35,6 +43,10 @@ export interface StorePoint {
   ts: number;
 }
 
+/**
+ * Range is half-open, `fromMs <= t < toMs`. Buckets are aligned to epoch multiples of `stepMs`
+ * (InfluxQL `GROUP BY time(step)` without offset), so the first bucket may start before fromMs.
+ */
 export interface HistoryQuery {
   siteId: string;
   fromMs: number;
@@ -42,11 +54,55 @@ export interface HistoryQuery {
   stepMs: number;
 }
 
+/** Most buckets one siteHistory() may return (a guard against `step=1ms` over a year). */
+export const MAX_HISTORY_BUCKETS = 10_000;
+
+/** A query no store can answer (bad range or step); a 400 at the HTTP boundary, not a 503. */
+export class HistoryQueryError extends Error {
+  override name = 'HistoryQueryError';
+}
+
+/**
+ * Throws a HistoryQueryError naming every problem when a query cannot be answered. Both stores
+ * call it first, so they refuse the same queries.
+ *
+ * @example
+ * validateHistoryQuery({ siteId: 'pasar-tos-3000', fromMs: 0, toMs: 3_600_000, stepMs: 60_000 }); // ok
+ */
+export function validateHistoryQuery(q: HistoryQuery): void {
+  const problems: string[] = [];
+  for (const key of ['fromMs', 'toMs', 'stepMs'] as const)
+    if (!Number.isSafeInteger(q[key])) problems.push(`${key} must be an integer of milliseconds`);
+  if (!problems.length) {
+    if (q.stepMs < 1) problems.push('stepMs must be at least 1');
+    else if (q.toMs <= q.fromMs) problems.push('toMs must be after fromMs');
+    else if ((q.toMs - q.fromMs) / q.stepMs > MAX_HISTORY_BUCKETS)
+      problems.push(`range / step must be at most ${MAX_HISTORY_BUCKETS} buckets`);
+  }
+  if (!q.siteId) problems.push('siteId must not be empty');
+  if (problems.length) throw new HistoryQueryError(`Invalid history query: ${problems.join('; ')}`);
+}
+
+/** Raw points of one measurement, e.g. dead letters (`rejected`) for inspection. */
+export interface PointsQuery {
+  measurement: Measurement;
+  /** Every given tag must match exactly; other tags are free. */
+  tags?: Record<string, string>;
+  /** Half-open range `fromMs <= t < toMs`. */
+  fromMs: number;
+  toMs: number;
+  /** Newest `limit` points are returned (still oldest first); default 1,000, at most 10,000. */
+  limit?: number;
+}
+
 export interface StoreStats {
   /** Points accepted by write() and not yet confirmed stored. */
   pending: number;
   written: number;
+  /** Points that will never be stored: refused by the database (4xx) or dropped at a bound. */
   failed: number;
+  /** The part of `failed` dropped because the in-memory backlog was full (InfluxDB down too long). */
+  dropped?: number;
 }
 
 export interface HistoryStore {
@@ -57,10 +113,20 @@ export interface HistoryStore {
   start(): Promise<void>;
   /** Enqueues a point; never throws for I/O (failures are counted and retried). */
   write(point: StorePoint): void;
-  /** Resolves once everything written so far is stored. */
+  /**
+   * Resolves once everything written so far is stored (or refused and counted in `failed`).
+   * While the database is unreachable this waits for it; use close() for a bounded wait.
+   * Writes made before start() are held until start() has connected.
+   */
   flush(): Promise<void>;
   /** Occupancy and safe capacity of a site in time buckets of stepMs, oldest first, empty buckets omitted. */
   siteHistory(query: HistoryQuery): Promise<HistoryBucket[]>;
+  /** Stored points matching the query, oldest first (tests, dead-letter inspection). */
+  points(query: PointsQuery): Promise<StorePoint[]>;
   stats(): StoreStats;
+  /**
+   * Flushes (InfluxDB: for at most `closeTimeoutMs`, default 10 s; what is left is dropped and
+   * counted), then releases sockets. Writes after close are counted as failed.
+   */
   close(): Promise<void>;
 }

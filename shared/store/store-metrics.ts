@@ -1,0 +1,44 @@
+/**
+ * The store's Prometheus metrics, shared by both implementations. Registered through
+ * shared/metrics.ts so several stores (or services) in one process can share one registry.
+ */
+import type { Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../metrics.ts';
+
+export interface StoreMetrics {
+  written: ReturnType<typeof counter>;
+  failures: ReturnType<typeof counter<'reason'>>;
+  pending: ReturnType<typeof gauge>;
+  dropped: ReturnType<typeof counter>;
+  duration: ReturnType<typeof histogram>;
+}
+
+/** @example const m = createStoreMetrics(registry); m.written.inc(5000); */
+export function createStoreMetrics(registry: Registry): StoreMetrics {
+  return {
+    written: counter(registry, 'jagajarak_store_points_written_total', 'Points stored in the history store'),
+    failures: counter(
+      registry,
+      'jagajarak_store_write_failures_total',
+      'Failed history writes (requests, or points refused before sending) by reason: HTTP status, network error code or invalid-point',
+      ['reason'],
+    ),
+    pending: gauge(
+      registry,
+      'jagajarak_store_pending_points',
+      'Points accepted by the history store and not yet stored (queued, in flight or retrying)',
+    ),
+    dropped: counter(
+      registry,
+      'jagajarak_store_dropped_points_total',
+      'Points given up: backlog bound reached while the database was unreachable, or store closed',
+    ),
+    duration: histogram(
+      registry,
+      'jagajarak_store_write_duration_seconds',
+      'Duration of one successful batch write to the history store',
+      [],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
+  };
+}
