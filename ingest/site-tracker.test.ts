@@ -1,0 +1,107 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS } from '../shared/capacity.ts';
+import type { DeviceMessage } from '../shared/device-schemas.ts';
+import { RegistryReplica } from '../shared/registry-replica.ts';
+import { topics } from '../shared/topics.ts';
+import { SiteTracker } from './site-tracker.ts';
+
+const T0 = 1_764_313_200_000;
+let registry: RegistryReplica;
+let tracker: SiteTracker;
+
+function site(id: string, designCapacity: number, extra: Record<string, unknown> = {}) {
+  registry.handle(
+    topics.registrySite(id),
+    JSON.stringify({ id, name: id, kind: 'market', designCapacity, createdAt: 'x', ...extra }),
+  );
+}
+const counts = (deviceId: string, seq: number, inT: number, outT: number): DeviceMessage => ({
+  stream: 'counts',
+  deviceId,
+  payload: { ts: T0 + seq, seq, in: inT, out: outT },
+});
+function feed(siteId: string, msg: DeviceMessage, now = T0) {
+  tracker.apply(siteId, msg, now);
+  tracker.evaluate(siteId, now);
+  return tracker.snapshot(siteId)!;
+}
+
+beforeEach(() => {
+  registry = new RegistryReplica('normal');
+  tracker = new SiteTracker(registry, () => DEFAULT_THRESHOLDS);
+});
+
+describe('SiteTracker', () => {
+  it('flags a site with design 10 at policy 50% and 7 people inside as critical', () => {
+    site('st', 10, { policyPct: 0.5 });
+    expect(feed('st', counts('d1', 1, 7, 0))).toMatchObject({
+      occupancy: 7,
+      safeCapacity: 5,
+      load: 1.4,
+      level: 'critical',
+      updatedAt: T0 + 1,
+    });
+  });
+
+  it('sums all door counters of a site and clamps the result at zero', () => {
+    site('st', 100);
+    feed('st', counts('front', 1, 30, 5));
+    expect(feed('st', counts('back', 1, 2, 10)).occupancy).toBe(17);
+    expect(feed('st', counts('back', 2, 2, 60)).occupancy).toBe(0);
+  });
+
+  it('prefers absolute counts from an occupancy sensor over door totals', () => {
+    site('st', 100);
+    feed('st', counts('door', 1, 30, 5));
+    const s = feed('st', {
+      stream: 'occupancy',
+      deviceId: 'cam',
+      payload: { ts: T0 + 5, seq: 1, count: 12 },
+    });
+    expect(s.occupancy).toBe(12);
+  });
+
+  it('keeps the latest body and ambient temperatures apart', () => {
+    site('st', 100);
+    feed('st', {
+      stream: 'temperature',
+      deviceId: 't',
+      payload: { ts: T0 + 2, seq: 1, kind: 'body', celsius: 37.9 },
+    });
+    feed('st', {
+      stream: 'temperature',
+      deviceId: 't',
+      payload: { ts: T0 + 3, seq: 2, kind: 'ambient', celsius: 31 },
+    });
+    const s = feed('st', {
+      stream: 'temperature',
+      deviceId: 't',
+      payload: { ts: T0 + 1, seq: 3, kind: 'body', celsius: 36 },
+    });
+    expect(s).toMatchObject({ bodyTempC: 37.9, ambientTempC: 31, occupancy: null, level: 'unknown' });
+  });
+
+  it('recomputes safe capacity when the city policy changes', () => {
+    site('st', 100);
+    expect(feed('st', counts('d', 1, 60, 0))).toMatchObject({ safeCapacity: 100, level: 'ok' });
+    registry.handle(
+      topics.registryPolicy(),
+      JSON.stringify({ id: 'psbb', changedAt: 'x', changedBy: 'admin' }),
+    );
+    tracker.evaluate('st', T0);
+    expect(tracker.snapshot('st')).toMatchObject({ safeCapacity: 50, level: 'critical', policyId: 'psbb' });
+  });
+
+  it('lets the area rule win when it is stricter', () => {
+    site('st', 100, { areaM2: 90, distanceM: 1.5 });
+    expect(feed('st', counts('d', 1, 1, 0)).safeCapacity).toBe(40);
+  });
+
+  it('raises a pending warning on the tick once 30 s have passed', () => {
+    site('st', 100);
+    feed('st', counts('d', 1, 85, 0), T0);
+    expect(tracker.tick(T0 + 29_000)).toEqual([]);
+    expect(tracker.tick(T0 + 30_000)).toEqual(['st']);
+    expect(tracker.snapshot('st')?.level).toBe('warning');
+  });
+});
