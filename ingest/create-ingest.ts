@@ -106,12 +106,18 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   function onDeviceMessage(topic: string, payload: Buffer): void {
     try {
       const v = validateMessage(topic, payload, registry);
-      if (!v.ok) return reject(topic, payload, v.reason, v.error, v.deviceId);
+      if (!v.ok) {
+        reject(topic, payload, v.reason, v.error, v.deviceId);
+        return;
+      }
       const now = clock.now();
       metrics.received.inc({ stream: v.message.stream });
       store.write(readingPoint(v.message, v.device, v.site, now));
       const outcome = tracker.apply(v.site.id, v.message, now);
-      if (outcome === 'stale') return metrics.stale.inc();
+      if (outcome === 'stale') {
+        metrics.stale.inc();
+        return;
+      }
       if (outcome === 'reboot') {
         metrics.reboots.inc();
         log.info(
