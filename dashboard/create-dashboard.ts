@@ -1,0 +1,272 @@
+/**
+ * The dashboard service (DESIGN.md "Shape"): control plane for the registry, operator API, live
+ * view over socket.io and the browser UI, on one HTTP server. Side-effect free until start()
+ * (STYLE.md rule 5); stop() undoes all start() did.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { MqttClient } from 'mqtt';
+import { Registry } from 'prom-client';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { type Logger, silentLogger } from '../shared/log.ts';
+import { connectService } from '../shared/mqtt-service.ts';
+import type { HistoryStore } from '../shared/store/history-store.ts';
+import { filters, parseTopic } from '../shared/topics.ts';
+import { type AppEnv, authRoutes, requireUser } from './auth-routes.ts';
+import type { DashboardConfig } from './config.ts';
+import { historyRoutes } from './history-routes.ts';
+import { HttpError } from './http-errors.ts';
+import { attachLiveSocket, type LiveSocketHub } from './live-socket.ts';
+import { LiveState } from './live-state.ts';
+import { createDashboardMetrics } from './metrics.ts';
+import { registryRoutes } from './registry-routes.ts';
+import { RegistryStore } from './registry-store.ts';
+import { createSessions } from './sessions.ts';
+import { buildStaticAssets, type StaticAssets, unavailablePage } from './static-assets.ts';
+import { createUserStore } from './users.ts';
+
+export interface DashboardDeps {
+  store: HistoryStore;
+  logger?: Logger;
+  metrics?: Registry;
+  clock?: Clock;
+}
+
+/** Only a plain host[:port] may go into the CSP header; anything else falls back to 'self' alone. */
+const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * Older browsers do not count ws:/wss: to the same host as 'self' (CSP Level 3 does), so the
+ * socket.io endpoint is named explicitly.
+ */
+const sameHostSocket = (scheme: 'ws' | 'wss') => (c: Context) => {
+  const host = c.req.header('host');
+  return host && HOST_PATTERN.test(host) ? `${scheme}://${host}` : "'self'";
+};
+
+async function packageVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * @example
+ * const dashboard = createDashboard(loadDashboardConfig(process.env), { store: createMemoryStore() });
+ * const { url } = await dashboard.start();
+ * await dashboard.stop();
+ */
+export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
+  const { store } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const clock = deps.clock ?? systemClock;
+  const promRegistry = deps.metrics ?? new Registry();
+  const metrics = createDashboardMetrics(promRegistry);
+  const production = config.NODE_ENV === 'production';
+
+  const sessionSecret = config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
+  const users = createUserStore();
+  const sessions = createSessions({
+    secret: sessionSecret,
+    ttlMs: config.SESSION_TTL_HOURS * 3_600_000,
+    users,
+    clock,
+  });
+  const registry = new RegistryStore({
+    dataDir: config.DATA_DIR,
+    defaultPolicyId: config.POLICY_PRESET,
+    echoTimeoutMs: config.REGISTRY_ECHO_TIMEOUT_MS,
+    clock,
+    logger,
+    metrics,
+  });
+  const live = new LiveState(registry, logger, metrics);
+
+  let client: MqttClient | undefined;
+  let server: HttpServer | undefined;
+  let hub: LiveSocketHub | undefined;
+  let assets: StaticAssets = { indexHtml: null, appJs: null, stylesCss: null, problem: 'not started' };
+  let version = 'unknown';
+
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    await next();
+    metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        connectSrc: ["'self'", sameHostSocket('ws'), sameHostSocket('wss')],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ error: err.message }, err.status);
+    if (err instanceof HTTPException && err.status < 500)
+      return c.json({ error: err.message || 'bad request' }, err.status);
+    logger.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/') ? c.json({ error: 'not found' }, 404) : c.text('Not found', 404),
+  );
+
+  app.get('/healthz', (c) => {
+    const mqtt = client?.connected ?? false;
+    return c.json({ status: mqtt ? 'ok' : 'degraded', mqtt, store: store.stats() }, mqtt ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    if (config.METRICS_TOKEN) {
+      const expected = Buffer.from(`Bearer ${config.METRICS_TOKEN}`);
+      const given = Buffer.from(c.req.header('authorization') ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected))
+        throw new HttpError(401, 'metrics token required');
+    }
+    return c.text(await promRegistry.metrics(), 200, { 'Content-Type': promRegistry.contentType });
+  });
+
+  // Login and logout come before the guard: Hono runs handlers in registration order.
+  app.route('/api', authRoutes({ users, sessions, metrics }));
+  app.use('/api/*', requireUser(sessions));
+  app.get('/api/me', (c) => c.json(c.get('user')));
+  app.get('/api/info', (c) => {
+    const { preset } = registry.policy();
+    return c.json({
+      store: store.kind,
+      storeDescription: store.describe(),
+      policy: { id: preset.id, label: preset.label },
+      version,
+    });
+  });
+  app.route('/api', registryRoutes({ registry, live }));
+  app.route('/api', historyRoutes({ store, registry, clock, logger }));
+
+  const noStore = { 'Cache-Control': 'no-cache' };
+  app.get('/', (c) => {
+    if (assets.indexHtml && assets.appJs) return c.html(assets.indexHtml, 200, noStore);
+    return c.html(unavailablePage(assets.problem ?? 'unknown', !production), 503, noStore);
+  });
+  app.get('/assets/app.js', (c) =>
+    assets.appJs
+      ? c.body(assets.appJs, 200, { ...noStore, 'Content-Type': 'text/javascript; charset=utf-8' })
+      : c.json({ error: 'the UI bundle is not available' }, 503),
+  );
+  app.get('/assets/styles.css', (c) =>
+    assets.stylesCss
+      ? c.body(assets.stylesCss, 200, { ...noStore, 'Content-Type': 'text/css; charset=utf-8' })
+      : c.json({ error: 'styles.css is not available' }, 404),
+  );
+
+  /** Never throws out of the MQTT handler (STYLE.md rule 3). */
+  const onMessage = (topic: string, payload: Buffer) => {
+    try {
+      const parsed = parseTopic(topic);
+      if (parsed?.kind === 'site-state') live.handleState(parsed.siteId, payload);
+      else if (parsed?.kind.startsWith('registry-')) registry.handleMessage(topic, payload);
+    } catch (err) {
+      logger.error({ err, topic }, 'MQTT message handler failed');
+    }
+  };
+
+  async function stop(): Promise<void> {
+    const closing = hub?.close();
+    server?.closeAllConnections();
+    await closing;
+    hub = undefined;
+    server = undefined;
+    registry.detach();
+    if (client) {
+      client.off('message', onMessage);
+      await client.endAsync();
+      client = undefined;
+    }
+  }
+
+  async function start(): Promise<{ port: number; url: string }> {
+    if (!config.SESSION_SECRET)
+      logger.warn(
+        'SESSION_SECRET is not set: using a random key, so every session ends when the dashboard restarts',
+      );
+    await users.add({ username: config.ADMIN_USER, role: 'admin', password: config.ADMIN_PASSWORD });
+    await registry.load();
+    [assets, version] = await Promise.all([buildStaticAssets({ production, logger }), packageVersion()]);
+
+    client = await connectService({
+      url: config.MQTT_URL,
+      service: 'dashboard',
+      secret: config.MQTT_SERVICE_SECRET,
+    });
+    client.on('message', onMessage);
+    client.on('error', (err) => logger.warn({ err: err.message }, 'MQTT error'));
+    client.on('offline', () => logger.warn('MQTT offline; reconnecting'));
+    await client.subscribeAsync([filters.registry, filters.allSiteStates], { qos: 1 });
+    registry.attach(client);
+
+    const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+    server = httpServer;
+    hub = attachLiveSocket(httpServer, {
+      tickMs: config.LIVE_TICK_MS,
+      storeKind: store.kind,
+      sessions,
+      live,
+      registry,
+      logger,
+      metrics,
+      now: () => clock.now(),
+    });
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = httpServer.address() as AddressInfo;
+    const host = config.HTTP_HOST === '0.0.0.0' || config.HTTP_HOST === '::' ? 'localhost' : config.HTTP_HOST;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, store: store.describe() }, 'dashboard listening');
+    return { port, url };
+  }
+
+  return {
+    app,
+    /** Users other than the env admin (the next step adds managed users; tests add managers here). */
+    users,
+    /** Resolves once listening; on failure undoes what it did and rethrows. */
+    async start(): Promise<{ port: number; url: string }> {
+      try {
+        return await start();
+      } catch (err) {
+        await stop().catch(() => undefined);
+        throw err;
+      }
+    },
+    stop,
+  };
+}
+
+export type Dashboard = ReturnType<typeof createDashboard>;

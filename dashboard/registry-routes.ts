@@ -1,0 +1,101 @@
+/**
+ * Sites, devices and the city policy (DESIGN.md "Operator API"). Reads are scoped by `canSee`;
+ * changes are admin-only and answered once the registry echo came back through the broker.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { POLICY_PRESETS } from '../shared/policy.ts';
+import {
+  type DeviceRecord,
+  deviceInputSchema,
+  siteIdSchema,
+  siteInputSchema,
+} from '../shared/registry-schemas.ts';
+import { DEVICE_SECRET_COST, hashSecret, newDeviceSecret } from '../shared/secrets.ts';
+import { type AppEnv, requireRole } from './auth-routes.ts';
+import { notFound, parseOr400, readJson } from './http-errors.ts';
+import type { LiveState } from './live-state.ts';
+import type { RegistryStore } from './registry-store.ts';
+import { canSee } from './users.ts';
+
+/** A device as the API shows it: never the secret hash. */
+export function publicDevice(device: DeviceRecord): Omit<DeviceRecord, 'secretHash'> {
+  const { secretHash: _omitted, ...rest } = device;
+  return rest;
+}
+
+const devicesQuerySchema = z.object({ siteId: siteIdSchema.optional() });
+const policyInputSchema = z.object({ id: z.enum(POLICY_PRESETS.map((p) => p.id) as [string, ...string[]]) });
+
+/** @example app.route('/api', registryRoutes({ registry, live })); */
+export function registryRoutes(deps: { registry: RegistryStore; live: LiveState }) {
+  const { registry, live } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.get('/sites', (c) => {
+    const user = c.get('user');
+    return c.json(live.views((id) => canSee(user, id)));
+  });
+
+  app.get('/sites/:id', (c) => {
+    const id = c.req.param('id');
+    const view = canSee(c.get('user'), id) ? live.view(id) : undefined;
+    // An invisible site answers like a missing one, so a manager cannot probe other venues' ids.
+    if (!view) throw notFound(`site '${id}' not found`);
+    return c.json({ ...view, devices: registry.listDevices(id).map(publicDevice) });
+  });
+
+  app.post('/sites', requireRole('admin'), async (c) => {
+    const input = await readJson(c, siteInputSchema);
+    const site = await registry.createSite(input, c.get('user').username);
+    return c.json(site, 201);
+  });
+
+  app.get('/devices', (c) => {
+    const { siteId } = parseOr400(devicesQuerySchema, c.req.query());
+    const user = c.get('user');
+    const devices = registry.listDevices(siteId).filter((d) => canSee(user, d.siteId));
+    return c.json(devices.map(publicDevice));
+  });
+
+  app.post('/devices', requireRole('admin'), async (c) => {
+    const input = await readJson(c, deviceInputSchema);
+    // The secret is shown once, here; only its salted hash is stored and replicated.
+    const secret = newDeviceSecret();
+    const device = await registry.createDevice(
+      input,
+      await hashSecret(secret, DEVICE_SECRET_COST),
+      c.get('user').username,
+    );
+    return c.json({ id: device.id, secret }, 201);
+  });
+
+  app.post('/devices/:id/secret', requireRole('admin'), async (c) => {
+    const id = c.req.param('id');
+    if (!registry.getDevice(id)) throw notFound(`device '${id}' not found`);
+    const secret = newDeviceSecret();
+    await registry.replaceDeviceSecret(
+      id,
+      await hashSecret(secret, DEVICE_SECRET_COST),
+      c.get('user').username,
+    );
+    return c.json({ id, secret });
+  });
+
+  app.get('/policy', (c) => {
+    const { preset, record } = registry.policy();
+    return c.json({
+      ...record,
+      label: preset.label,
+      presets: POLICY_PRESETS,
+      changes: registry.policyHistory(),
+    });
+  });
+
+  app.put('/policy', requireRole('admin', 'operator'), async (c) => {
+    const { id } = await readJson(c, policyInputSchema);
+    return c.json(await registry.setPolicy(id, c.get('user').username));
+  });
+
+  return app;
+}
