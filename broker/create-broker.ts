@@ -1,0 +1,344 @@
+/**
+ * The MQTT broker: aedes 1.2 (MQTT 3.1.1) over TCP and over WebSocket (`/mqtt`), with protocol v1
+ * access control (access-policy.ts), device and service authentication against a registry replica
+ * (authenticator.ts) and a packet size guard (packet-guard.ts).
+ *
+ * The registry replica is fed the way every other service feeds its own: from the retained
+ * `crowd/v1/registry/#` messages, here through aedes' in-process `subscribe`, which behaves the
+ * same when aedes is clustered (mqemitter-redis + a Redis persistence, passed in `deps.aedes`).
+ * Retained records already in the persistence are read once at start.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
+import { Registry } from 'prom-client';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
+import { RegistryReplica } from '../shared/registry-replica.ts';
+import type { DeviceRecord } from '../shared/registry-schemas.ts';
+import { filters } from '../shared/topics.ts';
+import { decidePublish, decideSubscribe, type Identity, identityKey, mayForward } from './access-policy.ts';
+import { AuthError, Authenticator, type ConnectInfo } from './authenticator.ts';
+import { brokerMetrics } from './broker-metrics.ts';
+import type { BrokerConfig } from './config.ts';
+import { guardConnection } from './packet-guard.ts';
+
+/** The WebSocket path mqtt.js and most browser MQTT clients use by default. */
+export const MQTT_WS_PATH = '/mqtt';
+
+export interface BrokerDeps {
+  logger?: Logger;
+  metrics?: Registry;
+  /** Cluster wiring (DESIGN.md "Shape"): e.g. `{ id, mq: mqemitterRedis(), persistence: redisPersistence() }`. */
+  aedes?: Pick<AedesOptions, 'id' | 'mq' | 'persistence' | 'heartbeatInterval'>;
+}
+
+export interface Broker {
+  /** Listens on MQTT_PORT and MQTT_WS_PORT; resolves with the ports bound (useful with port 0). */
+  start(): Promise<{ mqttPort: number; wsPort: number }>;
+  /** Closes listeners and every connection (last wills are published), then aedes. One cycle only. */
+  stop(): Promise<void>;
+  readonly aedes: Aedes;
+  readonly registry: RegistryReplica;
+}
+
+/** A PUBLISH refused by the access policy; already counted and logged when aedes reports it. */
+class PublishDeniedError extends Error {
+  override name = 'PublishDeniedError';
+}
+
+interface RetainedSource {
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
+}
+
+/**
+ * @example
+ * const broker = createBroker(loadBrokerConfig(process.env), { logger });
+ * const { mqttPort, wsPort } = await broker.start();
+ * // ... later
+ * await broker.stop();
+ */
+export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
+  const log = deps.logger ?? silentLogger;
+  const metrics = brokerMetrics(deps.metrics ?? new Registry());
+  const limited = rateLimitedLog();
+  const registry = new RegistryReplica();
+  const auth = new Authenticator({
+    registry,
+    serviceSecret: config.MQTT_SERVICE_SECRET,
+    onVerify: () => metrics.secretVerifications.inc(),
+  });
+  const connects = new WeakMap<Client, ConnectInfo>();
+  const identities = new WeakMap<Client, Identity>();
+  const deviceClients = new Map<string, Set<Client>>();
+
+  const who = (client: Client | null) => {
+    const identity = client ? identities.get(client) : undefined;
+    return identity ? identityKey(identity) : undefined;
+  };
+
+  const aedes = new Aedes({
+    ...deps.aedes,
+    preConnect(client, packet, callback) {
+      const will = packet.will && {
+        topic: packet.will.topic,
+        payload: packet.will.payload,
+        retain: packet.will.retain === true,
+      };
+      connects.set(client, { clientId: packet.clientId, clean: packet.clean !== false, will });
+      callback(null, true);
+    },
+    authenticate(client, username, password, done) {
+      const connect = connects.get(client) ?? { clientId: client.id, clean: client.clean };
+      auth.authenticate(connect, username, password).then(
+        (identity) => {
+          identities.set(client, identity);
+          done(null, true);
+        },
+        (err: unknown) => {
+          const refusal =
+            err instanceof AuthError ? err : new AuthError(`authentication failed: ${err}`, 5, 'error');
+          metrics.authFailures.inc({ reason: refusal.reason });
+          // Both come off the wire unchecked (up to 64 KiB each): bound what reaches the log.
+          const user = username?.slice(0, 100);
+          limited(`auth:${refusal.reason}:${user ?? ''}`, (suppressed) =>
+            log.warn(
+              {
+                clientId: connect.clientId.slice(0, 140),
+                username: user,
+                reason: refusal.reason,
+                returnCode: refusal.returnCode,
+                suppressed,
+              },
+              `connection refused: ${refusal.message}`,
+            ),
+          );
+          // aedes reads `returnCode` for the CONNACK ([MQTT-3.2.2-5]: then closes the connection).
+          done(refusal as unknown as Parameters<typeof done>[0], false);
+        },
+      );
+    },
+    // aedes runs this for client PUBLISH packets and for last wills. On an error it closes the
+    // connection without a PUBACK, for QoS 0 and QoS 1 alike: [MQTT-3.3.5-2] lets a server
+    // either acknowledge and drop, or close; aedes 1.2 has no way to do the former. A device
+    // resending a refused QoS 1 message therefore reconnects and is refused again; the
+    // publish_denied counter and the log show it.
+    authorizePublish(client, packet, callback) {
+      const identity = client ? identities.get(client) : undefined;
+      const decision =
+        client && !identity
+          ? ({ ok: false, reason: 'unknown-client', detail: 'no identity' } as const)
+          : decidePublish(identity, packet);
+      if (decision.ok) {
+        packet.retain = decision.retain;
+        callback(null);
+        return;
+      }
+      metrics.publishDenied.inc({ reason: decision.reason });
+      limited(`pub:${decision.reason}:${who(client)}`, (suppressed) =>
+        log.warn(
+          {
+            clientId: client?.id,
+            identity: who(client),
+            topic: packet.topic.slice(0, 300),
+            reason: decision.reason,
+            suppressed,
+          },
+          `publish refused, closing connection: ${decision.detail}`,
+        ),
+      );
+      callback(new PublishDeniedError(decision.detail));
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const identity = identities.get(client);
+      const decision = identity
+        ? decideSubscribe(identity, subscription.topic)
+        : ({ ok: false, reason: 'unknown-client' } as const);
+      if (decision.ok) {
+        callback(null, subscription);
+        return;
+      }
+      metrics.subscribeDenied.inc({ reason: decision.reason });
+      limited(`sub:${decision.reason}:${who(client)}`, (suppressed) =>
+        log.warn(
+          {
+            clientId: client.id,
+            identity: who(client),
+            filter: subscription.topic.slice(0, 300),
+            reason: decision.reason,
+            suppressed,
+          },
+          'subscription refused (SUBACK 0x80)',
+        ),
+      );
+      // A null subscription makes aedes answer 0x80 (failure) for it [MQTT-3.9.3]; the others stand.
+      callback(null, null);
+    },
+    authorizeForward(client, packet) {
+      return mayForward(identities.get(client), packet.topic) ? packet : null;
+    },
+  });
+
+  const onClient = (client: Client) => {
+    const identity = identities.get(client);
+    if (!identity) return;
+    auth.claim(client.id, identity);
+    if (identity.kind === 'device') {
+      const set = deviceClients.get(identity.deviceId) ?? new Set<Client>();
+      deviceClients.set(identity.deviceId, set.add(client));
+    }
+    metrics.clientsConnected.set(aedes.connectedClients);
+    log.debug({ clientId: client.id, identity: identityKey(identity) }, 'client connected');
+  };
+  const onClientDisconnect = (client: Client) => {
+    const identity = identities.get(client);
+    if (identity) auth.release(client.id, identity, client.clean);
+    if (identity?.kind === 'device') {
+      const set = deviceClients.get(identity.deviceId);
+      set?.delete(client);
+      if (set?.size === 0) deviceClients.delete(identity.deviceId);
+    }
+    metrics.clientsConnected.set(aedes.connectedClients);
+    log.debug({ clientId: client.id, identity: who(client) }, 'client disconnected');
+  };
+  const onClientError = (client: Client, err: Error) => {
+    // Refusals were logged where they were decided.
+    if (err instanceof AuthError || err instanceof PublishDeniedError) return;
+    limited(`err:${err.message}:${who(client)}`, (suppressed) =>
+      log.warn(
+        { clientId: client.id, identity: who(client), reason: err.message, suppressed },
+        'client error',
+      ),
+    );
+  };
+  const onConnectionError = (_client: Client, err: Error) => {
+    limited(`conn:${err.message}`, (suppressed) =>
+      log.warn({ reason: err.message, suppressed }, 'connection error before CONNECT completed'),
+    );
+  };
+  const onPublish = (_packet: AedesPublishPacket, client: Client | null) => {
+    if (client) metrics.messages.inc();
+  };
+  // A deleted or re-keyed device loses its live sessions at once, not at its next reconnect.
+  const onDevice = (deviceId: string, record: DeviceRecord | undefined) => {
+    if (!record) auth.forget({ kind: 'device', deviceId, secretHash: '' });
+    for (const client of deviceClients.get(deviceId) ?? []) {
+      const identity = identities.get(client);
+      if (identity?.kind !== 'device' || identity.secretHash === record?.secretHash) continue;
+      log.info(
+        { clientId: client.id, deviceId },
+        record ? 'device re-keyed, closing its session' : 'device deleted, closing its session',
+      );
+      client.close();
+    }
+  };
+  const onInvalidRecord = (topic: string, error: string) =>
+    limited(`registry:${topic}`, (suppressed) =>
+      log.warn({ topic, error, suppressed }, 'invalid registry record ignored'),
+    );
+  const deliverRegistry = (packet: AedesPublishPacket, callback: () => void) => {
+    try {
+      registry.handle(packet.topic, packet.payload as Buffer);
+    } catch (err) {
+      log.error({ err, topic: packet.topic }, 'registry record failed');
+    }
+    callback();
+  };
+
+  const onGuardReject =
+    (remote: string | undefined) => (rejection: { reason: string; remainingLength?: number }) => {
+      metrics.oversize.inc({ reason: rejection.reason });
+      limited(`guard:${rejection.reason}:${remote}`, (suppressed) =>
+        log.warn({ remote, ...rejection, suppressed }, 'connection closed by the packet guard'),
+      );
+    };
+
+  let tcp: TcpServer | undefined;
+  let http: HttpServer | undefined;
+  let wss: WebSocketServer | undefined;
+  const sockets = new Set<Socket>();
+
+  async function start(): Promise<{ mqttPort: number; wsPort: number }> {
+    try {
+      registry.on('device', onDevice);
+      registry.on('invalid', onInvalidRecord);
+      auth.attach();
+      aedes.on('client', onClient);
+      aedes.on('clientDisconnect', onClientDisconnect);
+      aedes.on('clientError', onClientError);
+      aedes.on('connectionError', onConnectionError);
+      aedes.on('publish', onPublish);
+      await aedes.listen();
+      await new Promise<void>((resolve) => aedes.subscribe(filters.registry, deliverRegistry, resolve));
+      const persistence = (aedes as unknown as { persistence: RetainedSource }).persistence;
+      for await (const packet of persistence.createRetainedStreamCombi([filters.registry]))
+        registry.handle(packet.topic, packet.payload);
+
+      const maxBytes = config.MQTT_MAX_PACKET_BYTES;
+      tcp = createTcpServer((socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        aedes.handle(guardConnection(socket, maxBytes, onGuardReject(socket.remoteAddress)));
+      });
+      http = createHttpServer((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+        res.end(`MQTT over WebSocket is served at ${MQTT_WS_PATH}\n`);
+      });
+      // ws buffers a whole message before emitting it (default limit 100 MiB): cap it too.
+      // +5 covers the fixed header of an MQTT packet sent in one WebSocket message.
+      wss = new WebSocketServer({ server: http, path: MQTT_WS_PATH, maxPayload: maxBytes + 5 });
+      wss.on('connection', (ws, req) => {
+        const stream = createWebSocketStream(ws);
+        aedes.handle(guardConnection(stream, maxBytes, onGuardReject(req.socket.remoteAddress)), req);
+      });
+      const mqttPort = await listen(tcp, config.MQTT_PORT, config.MQTT_HOST);
+      const wsPort = await listen(http, config.MQTT_WS_PORT, config.MQTT_HOST);
+      const onServerError = (err: Error) => log.error({ err }, 'listener error');
+      tcp.on('error', onServerError);
+      wss.on('error', onServerError);
+      log.info(
+        { mqttPort, wsPort, host: config.MQTT_HOST, registryDevices: registry.devices.size },
+        'broker listening',
+      );
+      return { mqttPort, wsPort };
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const closing = [tcp, http]
+      .filter((s) => s?.listening)
+      .map((s) => new Promise<void>((r) => s!.close(() => r())));
+    for (const ws of wss?.clients ?? []) ws.terminate();
+    wss?.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    http?.closeAllConnections();
+    await Promise.all(closing);
+    registry.off('device', onDevice);
+    registry.off('invalid', onInvalidRecord);
+    auth.detach();
+    aedes.off('client', onClient);
+    aedes.off('clientDisconnect', onClientDisconnect);
+    aedes.off('clientError', onClientError);
+    aedes.off('connectionError', onConnectionError);
+    aedes.off('publish', onPublish);
+    metrics.clientsConnected.set(0);
+    tcp = http = wss = undefined;
+  }
+
+  return { start, stop, aedes, registry };
+}
+
+function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
