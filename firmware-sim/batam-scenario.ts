@@ -1,0 +1,347 @@
+/**
+ * Batam as the demo fleet sees it. Corridors and place names from DOMAIN.md ("The seed's
+ * setting": Batam Pos 2016, Media Center Batam 2017); coordinates are approximate (within a few
+ * hundred metres of the real places), good enough for a map, not for navigation. Data only.
+ */
+import type { Corridor, Scenario, Stop, VenueSpec } from './scenario.ts';
+
+const stop = (name: string, lat: number, lon: number, demand = 1): Stop => ({ name, lat, lon, demand });
+
+/** Places shared by several corridors. */
+const S = {
+  sekupang: stop('Pelabuhan Sekupang', 1.1224, 103.9413, 2.5),
+  seiHarapan: stop('Sei Harapan', 1.1168, 103.95),
+  tibanCentre: stop('Tiban Centre', 1.1155, 103.965, 1.5),
+  tibanKampung: stop('Tiban Kampung', 1.0955, 103.9585),
+  baseCamp: stop('Simpang Base Camp', 1.119, 103.989),
+  simpangJam: stop('Simpang Jam', 1.1213, 104.0198, 1.5),
+  baloi: stop('Baloi', 1.125, 104.033),
+  seiPanas: stop('Sei Panas', 1.13, 104.039),
+  frengki: stop('Simpang Frengki', 1.1175, 104.044, 1.5),
+  batamCentre: stop('Terminal Batam Centre', 1.1282, 104.0532, 3),
+  botania: stop('Botania', 1.127, 104.066, 1.5),
+  penuin: stop('Penuin', 1.1405, 104.012, 1.5),
+  nagoya: stop('Nagoya', 1.143, 104.008, 2),
+  jodoh: stop('Terminal Jodoh', 1.1466, 104.0066, 3),
+  bengkong: stop('Bengkong', 1.15, 104.035),
+  tanjungUncang: stop('Tanjung Uncang', 1.045, 103.958, 2.5),
+  fanindo: stop('Pasar Fanindo', 1.056, 103.964, 1.5),
+  sagulung: stop('Sagulung', 1.06, 103.973),
+  batuAji: stop('Batu Aji (Pasar Aviari)', 1.0465, 103.9745, 1.5),
+  tembesi: stop('Tembesi', 1.044, 104.001),
+  mukaKuning: stop('Muka Kuning (Batamindo)', 1.0577, 104.027, 3),
+  simpangDam: stop('Simpang Dam', 1.083, 104.04),
+  tanjungPiayu: stop('Tanjung Piayu', 1.049, 104.045, 2),
+  kabil: stop('Kabil', 1.075, 104.11),
+  simpangKabil: stop('Simpang Kabil', 1.11, 104.095),
+  hangNadim: stop('Bandara Hang Nadim', 1.121, 104.118, 2),
+  batuBesar: stop('Batu Besar', 1.155, 104.115),
+  nongsa: stop('Nongsa', 1.19, 104.098, 1.5),
+  punggur: stop('Pelabuhan Punggur', 1.077, 104.124, 2),
+  politeknik: stop('Politeknik Negeri Batam', 1.1185, 104.0485),
+} as const;
+
+const corridor = (id: string, name: string, cruiseKmh: number, stops: Stop[]): Corridor => ({
+  id,
+  name,
+  cruiseKmh,
+  stops,
+});
+
+export const batamCorridors: Corridor[] = [
+  corridor('K1', 'Sekupang - Batam Centre', 30, [
+    S.sekupang,
+    S.seiHarapan,
+    S.tibanCentre,
+    S.baseCamp,
+    S.simpangJam,
+    S.baloi,
+    S.frengki,
+    S.batamCentre,
+  ]),
+  corridor('K2', 'Tanjung Uncang - Batam Centre', 35, [
+    S.tanjungUncang,
+    S.fanindo,
+    S.batuAji,
+    S.tembesi,
+    S.mukaKuning,
+    S.simpangDam,
+    S.frengki,
+    S.batamCentre,
+  ]),
+  corridor('K3', 'Sekupang - Jodoh', 28, [
+    S.sekupang,
+    S.seiHarapan,
+    S.tibanCentre,
+    S.baseCamp,
+    S.simpangJam,
+    S.penuin,
+    S.nagoya,
+    S.jodoh,
+  ]),
+  corridor('K4', 'Tanjung Uncang - Sekupang', 32, [
+    S.tanjungUncang,
+    S.fanindo,
+    S.sagulung,
+    S.tibanKampung,
+    S.tibanCentre,
+    S.seiHarapan,
+    S.sekupang,
+  ]),
+  corridor('K5', 'Batam Centre - Jodoh', 25, [
+    S.batamCentre,
+    S.seiPanas,
+    S.baloi,
+    S.bengkong,
+    S.penuin,
+    S.nagoya,
+    S.jodoh,
+  ]),
+  corridor('K6', 'Batam Centre - Tanjung Piayu', 35, [
+    S.batamCentre,
+    S.politeknik,
+    S.frengki,
+    S.simpangDam,
+    S.mukaKuning,
+    S.tanjungPiayu,
+  ]),
+  corridor('K7', 'Batam Centre - Nongsa', 38, [
+    S.batamCentre,
+    S.botania,
+    S.simpangKabil,
+    S.hangNadim,
+    S.batuBesar,
+    S.nongsa,
+  ]),
+  corridor('K8', 'Jodoh - Punggur', 35, [
+    S.jodoh,
+    S.bengkong,
+    S.seiPanas,
+    S.batamCentre,
+    S.botania,
+    S.simpangKabil,
+    S.kabil,
+    S.punggur,
+  ]),
+];
+
+const buses = (corridorId: string, sizes: Array<'large' | 'small'>) =>
+  sizes.map((size, i) => ({
+    id: `bus-${corridorId.toLowerCase()}-${String(i + 1).padStart(2, '0')}`,
+    corridor: corridorId,
+    size,
+  }));
+
+type VenueArgs = Omit<VenueSpec, 'site'> & VenueSpec['site'];
+const venue = ({ doors, profile, meanStayMin, outdoor, ...site }: VenueArgs): VenueSpec => ({
+  site,
+  doors,
+  profile,
+  meanStayMin,
+  outdoor,
+});
+
+/**
+ * Venues. Usable areas exclude stalls and counters (DOMAIN.md "Safe capacity"); with the default
+ * policy (new-normal-1: venues 50%, 1 m) the policy share binds everywhere except where noted.
+ */
+export const batamVenues: VenueSpec[] = [
+  // Markets: early-morning peak; Pasar Induk Jodoh is the wholesale market that starts before dawn.
+  venue({
+    id: 'pasar-induk-jodoh',
+    name: 'Pasar Induk Jodoh',
+    kind: 'market',
+    designCapacity: 1200,
+    areaM2: 900,
+    location: { lat: 1.1478, lon: 104.0089 },
+    doors: 2,
+    profile: 'market-wholesale',
+    meanStayMin: 40,
+    outdoor: false,
+  }),
+  venue({
+    id: 'pasar-tos-3000',
+    name: 'Pasar Tos 3000',
+    kind: 'market',
+    designCapacity: 800,
+    areaM2: 700,
+    location: { lat: 1.1468, lon: 104.0112 },
+    doors: 2,
+    profile: 'market',
+    meanStayMin: 35,
+    outdoor: false,
+  }),
+  venue({
+    id: 'pasar-botania',
+    name: 'Pasar Botania',
+    kind: 'market',
+    designCapacity: 600,
+    areaM2: 500,
+    location: { lat: 1.1262, lon: 104.0668 },
+    doors: 1,
+    profile: 'market',
+    meanStayMin: 30,
+    outdoor: false,
+  }),
+  venue({
+    id: 'pasar-fanindo',
+    name: 'Pasar Fanindo',
+    kind: 'market',
+    designCapacity: 500,
+    areaM2: 450,
+    location: { lat: 1.0565, lon: 103.9645 },
+    doors: 1,
+    profile: 'market',
+    meanStayMin: 30,
+    outdoor: false,
+  }),
+  venue({
+    id: 'pasar-aviari',
+    name: 'Pasar Aviari (Batu Aji)',
+    kind: 'market',
+    designCapacity: 700,
+    areaM2: 600,
+    location: { lat: 1.047, lon: 103.9738 },
+    doors: 2,
+    profile: 'market',
+    meanStayMin: 35,
+    outdoor: false,
+  }),
+  // Attractions: evening and weekend peaks (SE Wali Kota Batam 47/2021 capped them at 50%).
+  venue({
+    id: 'jembatan-barelang',
+    name: 'Jembatan Barelang',
+    kind: 'attraction',
+    designCapacity: 1500,
+    areaM2: 2500,
+    location: { lat: 1.0065, lon: 104.0263 },
+    doors: 1,
+    profile: 'attraction',
+    meanStayMin: 45,
+    outdoor: true,
+  }),
+  venue({
+    id: 'pantai-nongsa',
+    name: 'Pantai Nongsa',
+    kind: 'attraction',
+    designCapacity: 2000,
+    areaM2: 10_000,
+    location: { lat: 1.1975, lon: 104.105 },
+    doors: 2,
+    profile: 'attraction',
+    meanStayMin: 90,
+    outdoor: true,
+  }),
+  venue({
+    id: 'ocarina-park',
+    name: 'Ocarina Park',
+    kind: 'attraction',
+    designCapacity: 3000,
+    areaM2: 20_000,
+    location: { lat: 1.156, lon: 104.062 },
+    doors: 2,
+    profile: 'attraction',
+    meanStayMin: 120,
+    outdoor: true,
+  }),
+  venue({
+    id: 'harbour-bay',
+    name: 'Harbour Bay',
+    kind: 'attraction',
+    designCapacity: 1500,
+    areaM2: 4000,
+    location: { lat: 1.1532, lon: 103.9985 },
+    doors: 2,
+    profile: 'attraction',
+    meanStayMin: 75,
+    outdoor: true,
+  }),
+  venue({
+    id: 'kampung-vietnam-galang',
+    name: 'Kampung Vietnam (Galang)',
+    kind: 'attraction',
+    designCapacity: 800,
+    areaM2: 15_000,
+    location: { lat: 0.7596, lon: 104.2462 },
+    doors: 1,
+    profile: 'attraction-daytime',
+    meanStayMin: 90,
+    outdoor: true,
+  }),
+  // A small hilltop viewpoint: the area rule binds (300 m2 at 1 m -> 300 < 50% of 800).
+  venue({
+    id: 'welcome-to-batam',
+    name: 'Monumen Welcome to Batam',
+    kind: 'attraction',
+    designCapacity: 800,
+    areaM2: 300,
+    location: { lat: 1.1252, lon: 104.0372 },
+    doors: 1,
+    profile: 'attraction',
+    meanStayMin: 25,
+    outdoor: true,
+  }),
+  venue({
+    id: 'mpp-batam',
+    name: 'Mal Pelayanan Publik (MPP) Batam',
+    kind: 'public-service',
+    designCapacity: 500,
+    areaM2: 400,
+    location: { lat: 1.1289, lon: 104.0527 },
+    doors: 1,
+    profile: 'office',
+    meanStayMin: 50,
+    outdoor: false,
+  }),
+  venue({
+    id: 'mega-mall-batam-centre',
+    name: 'Mega Mall Batam Centre',
+    kind: 'mall',
+    designCapacity: 5000,
+    areaM2: 12_000,
+    location: { lat: 1.1306, lon: 104.0563 },
+    doors: 2,
+    profile: 'mall',
+    meanStayMin: 110,
+    outdoor: false,
+  }),
+  venue({
+    id: 'nagoya-hill',
+    name: 'Nagoya Hill Mall',
+    kind: 'mall',
+    designCapacity: 4000,
+    areaM2: 10_000,
+    location: { lat: 1.1453, lon: 104.0084 },
+    doors: 2,
+    profile: 'mall',
+    meanStayMin: 100,
+    outdoor: false,
+  }),
+];
+
+/**
+ * The default demo. Its incidents put two buses and two venues over their safe capacity within
+ * the first real minute at speed 1 (checked by world-model.test.ts with shared/capacity.ts and the
+ * default policy): a large K2 bus and a small K6 bus boarding a shift change at their first stop,
+ * the wholesale market and the Barelang bridge surging.
+ */
+export const batamScenario: Scenario = {
+  corridors: batamCorridors,
+  buses: [
+    ...buses('K1', ['large', 'large', 'large']),
+    ...buses('K2', ['large', 'large', 'small']),
+    ...buses('K3', ['large', 'large', 'large']),
+    ...buses('K4', ['small', 'small']),
+    ...buses('K5', ['large', 'small', 'large']),
+    ...buses('K6', ['small', 'small']),
+    ...buses('K7', ['small', 'small']),
+    ...buses('K8', ['small', 'large']),
+  ],
+  venues: batamVenues,
+  incidents: [
+    { kind: 'bus-queue', siteId: 'bus-k2-01', queue: 66 },
+    { kind: 'bus-queue', siteId: 'bus-k6-01', queue: 44 },
+    { kind: 'venue-surge', siteId: 'pasar-induk-jodoh', startShareOfSafe: 0.97, extraPerMin: 90, forMin: 20 },
+    { kind: 'venue-surge', siteId: 'jembatan-barelang', startShareOfSafe: 0.96, extraPerMin: 90, forMin: 15 },
+  ],
+};
