@@ -1,0 +1,162 @@
+/**
+ * The occupancy-against-safe-capacity line chart (chart.js, bundled; tree-shaken to the line
+ * parts). The x axis is plain epoch milliseconds on a linear scale, labelled in WIB by our own
+ * Intl formatter, so no date adapter package is needed. Animations are off: this is a live
+ * operations screen, and an animation per live point costs CPU for nothing.
+ */
+import {
+  Chart,
+  type ChartConfiguration,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+import { formatAxisTick, formatDateTimeWib, formatNumber } from './format.ts';
+import { mergePoint, type Point, RANGES, type RangeId, type Series, trimBefore } from './history-data.ts';
+import { getLang, t } from './locale.ts';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend, Filler);
+
+export interface HistoryChart {
+  /** Replaces the data with a freshly loaded window [fromMs, toMs]. */
+  show(series: Series, range: RangeId, fromMs: number, toMs: number): void;
+  /** Merges a live reading and slides the window so its right edge is `nowMs`. */
+  appendLive(atMs: number, occupancy: number, safeCapacity: number, nowMs: number): void;
+  /** Re-labels after a language switch. */
+  relabel(): void;
+  destroy(): void;
+}
+
+/** Points are drawn only while a series is sparse: a lone live reading would otherwise be invisible. */
+const sparsePoints = (ctx: { dataset: { data: unknown[] } }) => (ctx.dataset.data.length < 40 ? 3 : 0);
+
+function cssVar(name: string, fallback: string): string {
+  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/**
+ * @example
+ * const chart = createHistoryChart(canvas);
+ * chart.show(seriesFromBuckets(res.buckets), '1h', from, to);
+ */
+export function createHistoryChart(canvas: HTMLCanvasElement): HistoryChart {
+  let range: RangeId = '1h';
+  const occupancy: Point[] = [];
+  const safeCapacity: Point[] = [];
+  const occColor = cssVar('--chart-occupancy', '#1d4ed8');
+  const capColor = cssVar('--chart-capacity', '#b91c1c');
+  const gridColor = cssVar('--chart-grid', 'rgba(0,0,0,0.1)');
+  const textColor = cssVar('--fg-muted', '#555');
+
+  const config: ChartConfiguration<'line', Point[]> = {
+    type: 'line',
+    data: {
+      datasets: [
+        {
+          label: t('chart.occupancy'),
+          data: occupancy,
+          borderColor: occColor,
+          backgroundColor: occColor,
+          borderWidth: 2,
+          pointRadius: sparsePoints,
+          pointHitRadius: 6,
+        },
+        {
+          label: t('chart.safeCapacity'),
+          data: safeCapacity,
+          borderColor: capColor,
+          backgroundColor: capColor,
+          borderWidth: 2,
+          borderDash: [6, 4],
+          stepped: 'after',
+          pointRadius: sparsePoints,
+          pointHitRadius: 6,
+        },
+      ],
+    },
+    options: {
+      parsing: false,
+      normalized: true,
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          grid: { color: gridColor },
+          ticks: {
+            color: textColor,
+            maxTicksLimit: 8,
+            maxRotation: 0,
+            callback: (value) => formatAxisTick(Number(value), getLang(), RANGES[range].spanMs),
+          },
+          title: { display: true, text: t('chart.time'), color: textColor },
+        },
+        y: {
+          beginAtZero: true,
+          grid: { color: gridColor },
+          ticks: {
+            color: textColor,
+            precision: 0,
+            callback: (value) => formatNumber(Number(value), getLang()),
+          },
+        },
+      },
+      plugins: {
+        legend: { position: 'bottom', labels: { color: textColor, boxWidth: 24, boxHeight: 3 } },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items[0] ? formatDateTimeWib(items[0].parsed.x ?? 0, getLang()) : ''),
+            label: (item) => `${item.dataset.label}: ${formatNumber(item.parsed.y ?? 0, getLang())}`,
+          },
+        },
+      },
+    },
+  };
+  const chart = new Chart(canvas, config);
+
+  const setWindow = (fromMs: number, toMs: number) => {
+    const x = chart.options.scales?.x;
+    if (x) {
+      x.min = fromMs;
+      x.max = toMs;
+    }
+  };
+
+  return {
+    show(series, nextRange, fromMs, toMs) {
+      range = nextRange;
+      occupancy.splice(0, occupancy.length, ...series.occupancy);
+      safeCapacity.splice(0, safeCapacity.length, ...series.safeCapacity);
+      setWindow(fromMs, toMs);
+      chart.update('none');
+    },
+    appendLive(atMs, occ, cap, nowMs) {
+      const { spanMs, stepMs } = RANGES[range];
+      mergePoint(occupancy, { x: atMs, y: occ }, stepMs, 'max');
+      mergePoint(safeCapacity, { x: atMs, y: cap }, stepMs, 'last');
+      const fromMs = nowMs - spanMs;
+      trimBefore(occupancy, fromMs);
+      trimBefore(safeCapacity, fromMs);
+      setWindow(fromMs, Math.max(nowMs, atMs));
+      chart.update('none');
+    },
+    relabel() {
+      const [occ, cap] = chart.data.datasets;
+      if (occ) occ.label = t('chart.occupancy');
+      if (cap) cap.label = t('chart.safeCapacity');
+      const x = chart.options.scales?.x;
+      if (x && 'title' in x && x.title) x.title.text = t('chart.time');
+      chart.update('none');
+    },
+    destroy() {
+      chart.destroy();
+    },
+  };
+}
