@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SiteState } from '../shared/site-state.ts';
 import { createMemoryStore } from '../shared/store/memory-store.ts';
 import { topics } from '../shared/topics.ts';

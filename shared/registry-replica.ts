@@ -43,7 +43,7 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
   /** Returns false when the topic is not a registry topic. Invalid records are reported, not thrown. */
   handle(topic: string, payload: Buffer | string): boolean {
     const parsed = parseTopic(topic);
-    if (!parsed || !parsed.kind.startsWith('registry-')) return false;
+    if (!parsed?.kind.startsWith('registry-')) return false;
     const text = payload.toString();
     let json: unknown;
     if (text.length > 0) {
