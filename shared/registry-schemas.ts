@@ -3,6 +3,7 @@
  * ingest as retained MQTT messages on the registry topics.
  */
 import { z } from 'zod';
+import { alarmSettingsSchema } from './alarms.ts';
 import { DEVICE_ID_PATTERN, type DeviceStream, SITE_ID_PATTERN } from './topics.ts';
 
 export const SITE_KINDS = [
@@ -58,6 +59,8 @@ export const siteInputSchema = z.object({
   location: latLonSchema.optional(),
   /** Bus only: the Trans Batam corridor, e.g. `K1`. */
   route: z.string().max(32).optional(),
+  /** This site's own alarm thresholds, over the city-wide and per-kind settings. */
+  alarm: alarmSettingsSchema.optional(),
 });
 export type SiteInput = z.infer<typeof siteInputSchema>;
 export type Site = SiteInput & { createdAt: string };

@@ -2,6 +2,7 @@
  * socket.io event maps (the socket.io CRUD example's `common/events.ts`). Server and browser
  * both type their sockets with these: `Server<ClientToServer, ServerToClient>`.
  */
+import type { Alarm } from './alarms.ts';
 import type { SiteView } from './site-state.ts';
 
 export interface ServerToClientEvents {
@@ -11,6 +12,10 @@ export interface ServerToClientEvents {
   'sites:update': (sites: SiteView[]) => void;
   /** Sites removed from the registry. */
   'sites:remove': (ids: string[]) => void;
+  /** Open and acknowledged alarms the user may see, after connecting. */
+  'alarms:snapshot': (alarms: Alarm[]) => void;
+  /** Alarms that changed since the last tick (raised, escalated, acknowledged, cleared...), batched like sites. */
+  'alarms:update': (alarms: Alarm[]) => void;
   /** Where history is kept, so the UI can say so. */
   'server:info': (info: { store: 'influx' | 'memory'; policyId: string }) => void;
 }

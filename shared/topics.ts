@@ -32,6 +32,14 @@ export const topics = {
   registryDevice: (deviceId: string) => `${ROOT}/registry/devices/${deviceId}`,
   /** The city capacity policy in force (retained). */
   registryPolicy: () => `${ROOT}/registry/policy`,
+  /** City-wide alarm thresholds, per site kind (retained). */
+  registryAlarmSettings: () => `${ROOT}/registry/alarm-settings`,
+  /** Operator actions on the alarm of (site, type), from the dashboard to ingest. */
+  controlAlarm: (siteId: string, type: string) => `${ROOT}/control/alarms/${siteId}/${type}`,
+  /** Counting corrections of a site (reset, manual correction), to ingest. */
+  controlCounts: (siteId: string) => `${ROOT}/control/sites/${siteId}/counts`,
+  /** Ingest's answer to one control request. */
+  controlReply: (requestId: string) => `${ROOT}/control/replies/${requestId}`,
 } as const;
 
 /** Subscription filters used by the services. */
@@ -40,6 +48,9 @@ export const filters = {
   allSiteStates: `${ROOT}/sites/+/state`,
   allSiteAlarms: `${ROOT}/sites/+/alarms/+`,
   registry: `${ROOT}/registry/#`,
+  control: `${ROOT}/control/alarms/+/+`,
+  controlCounts: `${ROOT}/control/sites/+/counts`,
+  controlReplies: `${ROOT}/control/replies/+`,
 } as const;
 
 export type ParsedTopic =
@@ -48,7 +59,11 @@ export type ParsedTopic =
   | { kind: 'site-alarm'; siteId: string; type: string }
   | { kind: 'registry-site'; siteId: string }
   | { kind: 'registry-device'; deviceId: string }
-  | { kind: 'registry-policy' };
+  | { kind: 'registry-policy' }
+  | { kind: 'registry-alarm-settings' }
+  | { kind: 'control-alarm'; siteId: string; type: string }
+  | { kind: 'control-counts'; siteId: string }
+  | { kind: 'control-reply'; requestId: string };
 
 /**
  * Parses a protocol v1 topic; returns undefined for anything else (wrong root, bad id,
@@ -61,6 +76,8 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   const parts = topic.slice(ROOT.length + 1).split('/');
   const [area, id, a, b] = parts;
   if (area === 'registry' && parts.length === 2 && id === 'policy') return { kind: 'registry-policy' };
+  if (area === 'registry' && parts.length === 2 && id === 'alarm-settings') return { kind: 'registry-alarm-settings' };
+  if (area === 'control') return parseControl(parts);
   if (id === undefined) return undefined;
   if (area === 'devices' && parts.length === 3 && DEVICE_ID_PATTERN.test(id) && a !== undefined) {
     if (a === 'cmd' || isDeviceStream(a)) return { kind: 'device', deviceId: id, stream: a };
@@ -74,6 +91,20 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (area === 'registry' && parts.length === 3 && a !== undefined) {
     if (id === 'sites' && SITE_ID_PATTERN.test(a)) return { kind: 'registry-site', siteId: a };
     if (id === 'devices' && DEVICE_ID_PATTERN.test(a)) return { kind: 'registry-device', deviceId: a };
+  }
+  return undefined;
+}
+
+function parseControl(parts: string[]): ParsedTopic | undefined {
+  const [, what, a, b] = parts;
+  if (what === 'alarms' && parts.length === 4 && a && SITE_ID_PATTERN.test(a) && b) {
+    return { kind: 'control-alarm', siteId: a, type: b };
+  }
+  if (what === 'sites' && parts.length === 4 && a && SITE_ID_PATTERN.test(a) && b === 'counts') {
+    return { kind: 'control-counts', siteId: a };
+  }
+  if (what === 'replies' && parts.length === 3 && a && /^[A-Za-z0-9_-]{1,64}$/.test(a)) {
+    return { kind: 'control-reply', requestId: a };
   }
   return undefined;
 }

@@ -12,6 +12,8 @@
  *   status       tags site, device                     fields online, fw
  *   site_state   tags site, kind                       fields occupancy, safeCapacity, load, level
  *   rejected     tags reason, device                   fields topic, payload, error (dead letters)
+ *   alarm_event  tags site, type, action               fields alarmId, severity, state, by, alarm (JSON)
+ *   correction   tags site, action                     fields occupancyBefore, occupancyAfter, reason, by
  * Device-supplied timestamps make QoS 1 duplicates harmless: same series + same time overwrites.
  *
  * Field types (InfluxDB rejects a field whose type changes between writes, 1.x with a 400
@@ -32,6 +34,8 @@ export const MEASUREMENTS = [
   'status',
   'site_state',
   'rejected',
+  'alarm_event',
+  'correction',
 ] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
