@@ -59,6 +59,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   let dataClient: MqttClient | undefined;
   let timers: NodeJS.Timeout[] = [];
   let lastRegistryAt = 0;
+  let lastRejectTs = 0;
 
   registry.on('site', (id, site) => {
     if (site) {
@@ -96,7 +97,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     const key = `${reason}|${deviceId ?? 'unknown'}`;
     if (rejections.has(key) || rejections.size < MAX_REJECTION_KEYS)
       rejections.set(key, (rejections.get(key) ?? 0) + 1);
-    store.write(rejectedPoint(topic, payload, reason, error, deviceId, now));
+    // InfluxDB keeps one point per series and timestamp: a burst of rejections within one
+    // millisecond would overwrite each other, so dead letters get strictly increasing times.
+    lastRejectTs = Math.max(now, lastRejectTs + 1);
+    store.write(rejectedPoint(topic, payload, reason, error, deviceId, lastRejectTs));
     limitLog(key, (suppressed) =>
       log.warn({ reason, deviceId, topic: topic.slice(0, 200), error, suppressed }, 'message rejected'),
     );

@@ -78,10 +78,34 @@ export const alarmSchema = z.object({
 export type Alarm = z.infer<typeof alarmSchema>;
 
 export const alarmCommandSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('acknowledge'), alarmId: z.string(), by: z.string(), comment: z.string().max(1000).optional(), requestId: z.string() }),
-  z.object({ action: z.literal('clear'), alarmId: z.string(), by: z.string(), comment: z.string().max(1000).optional(), requestId: z.string() }),
-  z.object({ action: z.literal('comment'), alarmId: z.string(), by: z.string(), comment: z.string().min(1).max(1000), requestId: z.string() }),
-  z.object({ action: z.literal('assign'), alarmId: z.string(), by: z.string(), assignee: z.string().max(64).nullable(), requestId: z.string() }),
+  z.object({
+    action: z.literal('acknowledge'),
+    alarmId: z.string(),
+    by: z.string(),
+    comment: z.string().max(1000).optional(),
+    requestId: z.string(),
+  }),
+  z.object({
+    action: z.literal('clear'),
+    alarmId: z.string(),
+    by: z.string(),
+    comment: z.string().max(1000).optional(),
+    requestId: z.string(),
+  }),
+  z.object({
+    action: z.literal('comment'),
+    alarmId: z.string(),
+    by: z.string(),
+    comment: z.string().min(1).max(1000),
+    requestId: z.string(),
+  }),
+  z.object({
+    action: z.literal('assign'),
+    alarmId: z.string(),
+    by: z.string(),
+    assignee: z.string().max(64).nullable(),
+    requestId: z.string(),
+  }),
 ]);
 export type AlarmCommand = z.infer<typeof alarmCommandSchema>;
 
@@ -131,7 +155,10 @@ export const alarmSettingsSchema = z.object({
     })
     .partial()
     .optional(),
-  fever: z.object({ warnC: z.number().min(30).max(45), critC: z.number().min(30).max(45) }).partial().optional(),
+  fever: z
+    .object({ warnC: z.number().min(30).max(45), critC: z.number().min(30).max(45) })
+    .partial()
+    .optional(),
   /** No message from a device for this long raises `device-offline` (deadman). */
   offlineAfterMs: z.number().int().min(10_000).max(86_400_000).optional(),
   /** Device clock further off than this from server time is a `sensor-fault`. */
@@ -158,7 +185,14 @@ export interface AlarmSettings {
  * deadman 5 min; a fever alarm clears 5 min after the last fever reading (re-measure after 5 min).
  */
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
-  capacity: { warnEnter: 0.8, warnExit: 0.7, warnPendingMs: 30_000, critEnter: 1.0, critExit: 0.9, critPendingMs: 0 },
+  capacity: {
+    warnEnter: 0.8,
+    warnExit: 0.7,
+    warnPendingMs: 30_000,
+    critEnter: 1.0,
+    critExit: 0.9,
+    critPendingMs: 0,
+  },
   fever: { warnC: 37.3, critC: 38.0 },
   offlineAfterMs: 5 * 60_000,
   clockSkewMs: 10 * 60_000,

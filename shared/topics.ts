@@ -76,7 +76,8 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   const parts = topic.slice(ROOT.length + 1).split('/');
   const [area, id, a, b] = parts;
   if (area === 'registry' && parts.length === 2 && id === 'policy') return { kind: 'registry-policy' };
-  if (area === 'registry' && parts.length === 2 && id === 'alarm-settings') return { kind: 'registry-alarm-settings' };
+  if (area === 'registry' && parts.length === 2 && id === 'alarm-settings')
+    return { kind: 'registry-alarm-settings' };
   if (area === 'control') return parseControl(parts);
   if (id === undefined) return undefined;
   if (area === 'devices' && parts.length === 3 && DEVICE_ID_PATTERN.test(id) && a !== undefined) {
