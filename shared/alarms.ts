@@ -167,6 +167,8 @@ export const alarmSettingsSchema = z.object({
   renotifyMs: z.number().int().min(60_000).max(86_400_000).optional(),
   /** A fever alarm clears when no fever reading came for this long. */
   feverClearMs: z.number().int().min(10_000).max(86_400_000).optional(),
+  /** A `sensor-fault` alarm clears when no fault was seen for this long. */
+  faultClearMs: z.number().int().min(10_000).max(86_400_000).optional(),
 });
 export type AlarmSettingsInput = z.infer<typeof alarmSettingsSchema>;
 
@@ -177,12 +179,14 @@ export interface AlarmSettings {
   clockSkewMs: number;
   renotifyMs: number;
   feverClearMs: number;
+  faultClearMs: number;
 }
 
 /**
  * Defaults from DOMAIN.md: warn at 80% after 30 s, clear below 70%; critical at 100%, back to
  * warning below 90%; fever >= 37.3 C warning (KMK 382/2020), >= 38.0 C critical (PM 18/2020);
- * deadman 5 min; a fever alarm clears 5 min after the last fever reading (re-measure after 5 min).
+ * deadman 5 min; a fever alarm clears 5 min after the last fever reading (re-measure after 5 min);
+ * a sensor fault clears after 10 quiet minutes.
  */
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   capacity: {
@@ -198,6 +202,7 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   clockSkewMs: 10 * 60_000,
   renotifyMs: 15 * 60_000,
   feverClearMs: 5 * 60_000,
+  faultClearMs: 10 * 60_000,
 };
 
 /** The registry record of city-wide alarm settings: defaults for all, then per site kind. */
@@ -216,7 +221,7 @@ export function effectiveAlarmSettings(...layers: Array<AlarmSettingsInput | und
     if (!layer) continue;
     Object.assign(out.capacity, stripUndefined(layer.capacity ?? {}));
     Object.assign(out.fever, stripUndefined(layer.fever ?? {}));
-    for (const key of ['offlineAfterMs', 'clockSkewMs', 'renotifyMs', 'feverClearMs'] as const) {
+    for (const key of ['offlineAfterMs', 'clockSkewMs', 'renotifyMs', 'feverClearMs', 'faultClearMs'] as const) {
       const v = layer[key];
       if (v !== undefined) out[key] = v;
     }

@@ -27,7 +27,7 @@ export interface Capacity {
   binding: 'policy' | 'area';
 }
 
-/** Floating point guard: 10 * 0.7 is 6.999999999999999 in IEEE 754, which must floor to 7. */
+/** Floating point guard: 90 * 0.7 is 62.99999999999999 in IEEE 754, which must floor to 63. */
 function safeFloor(x: number): number {
   return Math.floor(x + 1e-9);
 }

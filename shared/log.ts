@@ -2,13 +2,18 @@
  * One namespaced logger (pino). Libraries emit, services log (STYLE.md rule 7). Secrets never
  * reach a log: the redact paths below cover every field that may carry one.
  */
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 export interface LogOptions {
   level?: string;
   format?: 'json' | 'pretty' | undefined;
+  /**
+   * Where JSON lines go instead of stdout (tests capture output this way). Implies `json`: pino
+   * cannot combine a destination stream with the pretty transport.
+   */
+  destination?: DestinationStream | undefined;
 }
 
 const REDACT = [
@@ -22,9 +27,14 @@ const REDACT = [
   '*.secretHash',
 ];
 
+/**
+ * @example createLogger('ingest', { level: 'debug', format: 'json' }).info({ token }, 'x') // token: "[redacted]"
+ */
 export function createLogger(name: string, options: LogOptions = {}): Logger {
-  const format = options.format ?? (process.env.NODE_ENV === 'production' ? 'json' : 'pretty');
-  return pino({
+  const format = options.destination
+    ? 'json'
+    : (options.format ?? (process.env.NODE_ENV === 'production' ? 'json' : 'pretty'));
+  const pinoOptions: pino.LoggerOptions = {
     name,
     level: options.level ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
@@ -36,7 +46,8 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
           },
         }
       : {}),
-  });
+  };
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }
 
 /** A logger that drops everything; the default for factories used in tests. */

@@ -10,13 +10,27 @@
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import {
+  type AlarmSettings,
+  type AlarmSettingsRecord,
+  alarmSettingsRecordSchema,
+  effectiveAlarmSettings,
+} from './alarms.ts';
 import { DEFAULT_POLICY_ID, findPreset, type PolicyPreset } from './policy.ts';
-import { type DeviceRecord, deviceRecordSchema, type Site, siteSchema } from './registry-schemas.ts';
+import {
+  type DeviceRecord,
+  deviceRecordSchema,
+  type Site,
+  siteKindSchema,
+  siteSchema,
+} from './registry-schemas.ts';
 import { parseTopic } from './topics.ts';
 import { safeParse } from './validation.ts';
 
 export const policyRecordSchema = z.object({
   id: z.string(),
+  /** Per-kind shares that override the preset's (0..1), e.g. `{ restaurant: 0.25 }`. */
+  kindPct: z.partialRecord(siteKindSchema, z.number().min(0).max(1)).optional(),
   changedAt: z.string(),
   changedBy: z.string(),
 });
@@ -26,6 +40,7 @@ export interface RegistryEvents {
   site: [id: string, site: Site | undefined];
   device: [id: string, device: DeviceRecord | undefined];
   policy: [policy: PolicyPreset];
+  alarmSettings: [record: AlarmSettingsRecord];
   invalid: [topic: string, error: string];
 }
 
@@ -33,7 +48,10 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
   readonly sites = new Map<string, Site>();
   readonly devices = new Map<string, DeviceRecord>();
   private readonly devicesBySite = new Map<string, Set<string>>();
+  /** The preset in force with its per-kind overrides applied. */
   policy: PolicyPreset;
+  policyRecord: PolicyRecord | undefined;
+  alarmSettings: AlarmSettingsRecord | undefined;
 
   constructor(defaultPolicyId = DEFAULT_POLICY_ID) {
     super();
@@ -54,9 +72,10 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
         return true;
       }
     }
-    if (parsed.kind === 'registry-site') this.applySite(parsed.siteId, json);
-    else if (parsed.kind === 'registry-device') this.applyDevice(parsed.deviceId, json);
+    if (parsed.kind === 'registry-site') this.applySite(topic, parsed.siteId, json);
+    else if (parsed.kind === 'registry-device') this.applyDevice(topic, parsed.deviceId, json);
     else if (parsed.kind === 'registry-policy') this.applyPolicy(topic, json);
+    else if (parsed.kind === 'registry-alarm-settings') this.applyAlarmSettings(topic, json);
     return true;
   }
 
@@ -65,21 +84,21 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
     return ids ? [...ids].map((id) => this.devices.get(id)!).filter(Boolean) : [];
   }
 
-  private applySite(id: string, json: unknown): void {
+  private applySite(topic: string, id: string, json: unknown): void {
     if (json === undefined) {
       if (this.sites.delete(id)) this.emit('site', id, undefined);
       return;
     }
     const result = safeParse(siteSchema, json);
     if (!result.ok || result.value.id !== id) {
-      this.emit('invalid', id, result.ok ? 'id does not match topic' : result.error);
+      this.emit('invalid', topic, result.ok ? 'id does not match topic' : result.error);
       return;
     }
     this.sites.set(id, result.value);
     this.emit('site', id, result.value);
   }
 
-  private applyDevice(id: string, json: unknown): void {
+  private applyDevice(topic: string, id: string, json: unknown): void {
     const previous = this.devices.get(id);
     if (previous) this.devicesBySite.get(previous.siteId)?.delete(id);
     if (json === undefined) {
@@ -89,7 +108,7 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
     const result = safeParse(deviceRecordSchema, json);
     if (!result.ok || result.value.id !== id) {
       if (previous) this.devicesBySite.get(previous.siteId)?.add(id);
-      this.emit('invalid', id, result.ok ? 'id does not match topic' : result.error);
+      this.emit('invalid', topic, result.ok ? 'id does not match topic' : result.error);
       return;
     }
     this.devices.set(id, result.value);
@@ -106,7 +125,25 @@ export class RegistryReplica extends EventEmitter<RegistryEvents> {
       this.emit('invalid', topic, result.ok ? `unknown policy '${result.value.id}'` : result.error);
       return;
     }
-    this.policy = preset;
-    this.emit('policy', preset);
+    const kindPct = result.ok ? result.value.kindPct : undefined;
+    this.policy = kindPct ? { ...preset, pct: { ...preset.pct, ...kindPct } } : preset;
+    this.policyRecord = result.ok ? result.value : undefined;
+    this.emit('policy', this.policy);
+  }
+
+  private applyAlarmSettings(topic: string, json: unknown): void {
+    const result = safeParse(alarmSettingsRecordSchema, json);
+    if (!result.ok) {
+      this.emit('invalid', topic, result.error);
+      return;
+    }
+    this.alarmSettings = result.value;
+    this.emit('alarmSettings', result.value);
+  }
+
+  /** Alarm thresholds of a site: defaults <- city-wide <- its kind <- the site's own. */
+  alarmSettingsFor(site: Site): AlarmSettings {
+    const record = this.alarmSettings;
+    return effectiveAlarmSettings(record?.all, record?.kinds[site.kind], site.alarm);
   }
 }

@@ -43,8 +43,13 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (!Number.isInteger(cost.N) || !Number.isInteger(cost.r) || !Number.isInteger(cost.p)) return false;
   const expected = Buffer.from(hashB64, 'base64url');
   if (expected.length !== KEY_LEN) return false;
-  const actual = await scryptAsync(secret, Buffer.from(saltB64, 'base64url'), cost);
-  return timingSafeEqual(actual, expected);
+  try {
+    const actual = await scryptAsync(secret, Buffer.from(saltB64, 'base64url'), cost);
+    return timingSafeEqual(actual, expected);
+  } catch {
+    // node:crypto throws synchronously on cost parameters it rejects (N not a power of 2, N < 0).
+    return false;
+  }
 }
 
 /** A new device secret: 32 random bytes, base64url (43 characters). */
