@@ -10,5 +10,8 @@ COPY ingest ./ingest
 COPY dashboard ./dashboard
 COPY firmware-sim ./firmware-sim
 COPY main.ts create-system.ts tsconfig.json ./
+# A named volume mounted here takes this folder's owner; without it the volume is root's and the
+# dashboard (USER node) cannot write registry.json.
+RUN mkdir -p /data && chown node:node /data
 USER node
 CMD ["node", "--import", "tsx", "main.ts"]

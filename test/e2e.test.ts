@@ -48,8 +48,9 @@ async function until<T>(
   }
 }
 
+/** Device time a little in the past, one second per seq, so two readings never share a timestamp. */
 const counts = (seq: number, inTotal: number, outTotal: number) =>
-  JSON.stringify({ ts: Date.now(), seq, in: inTotal, out: outTotal });
+  JSON.stringify({ ts: Date.now() - 60_000 + seq * 1000, seq, in: inTotal, out: outTotal });
 
 beforeAll(async () => {
   sys = await startTestSystem({ influx: true, env: { LIVE_TICK_MS: '100' } });
