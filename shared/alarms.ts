@@ -221,7 +221,13 @@ export function effectiveAlarmSettings(...layers: Array<AlarmSettingsInput | und
     if (!layer) continue;
     Object.assign(out.capacity, stripUndefined(layer.capacity ?? {}));
     Object.assign(out.fever, stripUndefined(layer.fever ?? {}));
-    for (const key of ['offlineAfterMs', 'clockSkewMs', 'renotifyMs', 'feverClearMs', 'faultClearMs'] as const) {
+    for (const key of [
+      'offlineAfterMs',
+      'clockSkewMs',
+      'renotifyMs',
+      'feverClearMs',
+      'faultClearMs',
+    ] as const) {
       const v = layer[key];
       if (v !== undefined) out[key] = v;
     }
