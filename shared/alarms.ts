@@ -15,7 +15,7 @@
  *   alarm as JSON, so a restarted ingest restores open alarms from the store.
  */
 import { z } from 'zod';
-import type { LevelThresholds } from './capacity.ts';
+import { DEFAULT_THRESHOLDS, type LevelThresholds } from './capacity.ts';
 
 export const ALARM_TYPES = ['capacity', 'fever', 'device-offline', 'sensor-fault'] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
@@ -189,14 +189,7 @@ export interface AlarmSettings {
  * a sensor fault clears after 10 quiet minutes.
  */
 export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
-  capacity: {
-    warnEnter: 0.8,
-    warnExit: 0.7,
-    warnPendingMs: 30_000,
-    critEnter: 1.0,
-    critExit: 0.9,
-    critPendingMs: 0,
-  },
+  capacity: DEFAULT_THRESHOLDS,
   fever: { warnC: 37.3, critC: 38.0 },
   offlineAfterMs: 5 * 60_000,
   clockSkewMs: 10 * 60_000,
