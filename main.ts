@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { createSystem } from './create-system.ts';
-import { ConfigError, type Env, loadConfig, logEnv } from './shared/config.ts';
+import { type Env, loadConfig, logEnv } from './shared/config.ts';
 import { createLogger } from './shared/log.ts';
+import { runMain, stopOnSignals } from './shared/run-service.ts';
 
 /** Printed at start so a first-time user can log in; set ADMIN_PASSWORD for anything real. */
 const DEMO_ADMIN_PASSWORD = 'jagajarak-demo';
@@ -41,24 +42,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    system.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'did not stop cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals(log, 'jagajarak', () => system.stop());
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+runMain('jagajarak', main);

@@ -3,8 +3,9 @@
  * signals and exit codes (STYLE.md rules 4-5): bad config or a failed start exit 1, a clean stop 0.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ConfigError, influxConfigFrom } from '../shared/config.ts';
+import { influxConfigFrom } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
+import { runMain, stopOnSignals } from '../shared/run-service.ts';
 import { createStore } from '../shared/store/create-store.ts';
 import { loadDashboardConfig } from './config.ts';
 import { createDashboard } from './create-dashboard.ts';
@@ -21,27 +22,10 @@ async function main(): Promise<void> {
   const { url } = await dashboard.start();
   logger.info(`dashboard at ${url}`);
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping dashboard');
-    dashboard
-      .stop()
-      .then(() => store.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'dashboard did not stop cleanly');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals(logger, 'dashboard', async () => {
+    await dashboard.stop();
+    await store.close();
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : ['dashboard failed to start:', err]);
-  process.exit(1);
-});
+runMain('dashboard', main);

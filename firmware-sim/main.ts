@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
+import { stopOnSignals } from '../shared/run-service.ts';
 import { loadSimulatorConfig } from './config.ts';
 import { createSimulator } from './create-simulator.ts';
 
@@ -78,21 +79,7 @@ async function main(): Promise<number | undefined> {
   const logger = createLogger('firmware-sim', settings.log);
   const sim = createSimulator(settings.simulator, { logger });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: devices publish offline and disconnect');
-    sim.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals(logger, 'simulator: devices publish offline and disconnect', () => sim.stop());
 
   try {
     await sim.start();
