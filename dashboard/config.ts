@@ -31,6 +31,27 @@ export const dashboardConfigSchema = z.object({
   METRICS_TOKEN: z.string().min(1).optional(),
   /** How long a registry change may take to come back through the broker before the API says 503. */
   REGISTRY_ECHO_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** How long an alarm action or counting correction waits for ingest's reply before the API says 503. */
+  CONTROL_REPLY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** How often the notifier looks for due webhook retries and re-notifications. */
+  NOTIFY_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** At most one notification per site per webhook in this window (0: no limit); a worse alarm still goes out. */
+  NOTIFY_RATE_LIMIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  /** Attempts per webhook delivery before it is recorded as failed. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** First retry delay; doubled each attempt (with jitter) up to WEBHOOK_BACKOFF_MAX_MS. */
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** A delivery still failing this long after the event is given up (recorded as failed). */
+  WEBHOOK_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
+  /** Delivery log records kept in DATA_DIR/deliveries.json (pending ones are always kept). */
+  DELIVERY_LOG_MAX: z.coerce.number().int().min(10).max(100_000).default(2000),
   ...mqttClientEnv,
   ...influxEnv,
   ...logEnv,

@@ -18,17 +18,26 @@ import { type Logger, silentLogger } from '../shared/log.ts';
 import { connectService } from '../shared/mqtt-service.ts';
 import type { HistoryStore } from '../shared/store/history-store.ts';
 import { filters, parseTopic } from '../shared/topics.ts';
+import { AlarmCache } from './alarm-cache.ts';
+import { alarmRoutes } from './alarm-routes.ts';
 import { type AppEnv, authRoutes, requireUser } from './auth-routes.ts';
 import type { DashboardConfig } from './config.ts';
+import { ControlClient } from './control-client.ts';
+import { countRoutes } from './count-routes.ts';
 import { historyRoutes } from './history-routes.ts';
 import { HttpError } from './http-errors.ts';
 import { attachLiveSocket, type LiveSocketHub } from './live-socket.ts';
 import { LiveState } from './live-state.ts';
 import { createDashboardMetrics } from './metrics.ts';
+import { DeliveryLog } from './notify/delivery-log.ts';
+import { Notifier } from './notify/notifier.ts';
+import { webhookRoutes } from './notify/webhook-routes.ts';
+import { WebhookStore } from './notify/webhook-store.ts';
 import { registryRoutes } from './registry-routes.ts';
 import { RegistryStore } from './registry-store.ts';
 import { createSessions } from './sessions.ts';
 import { buildStaticAssets, type StaticAssets, unavailablePage } from './static-assets.ts';
+import { userRoutes } from './user-routes.ts';
 import { createUserStore } from './users.ts';
 
 export interface DashboardDeps {
@@ -36,6 +45,8 @@ export interface DashboardDeps {
   logger?: Logger;
   metrics?: Registry;
   clock?: Clock;
+  /** Jitter of webhook retries (default Math.random). */
+  random?: () => number;
 }
 
 /** Only a plain host[:port] may go into the CSP header; anything else falls back to 'self' alone. */
@@ -76,7 +87,7 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   const production = config.NODE_ENV === 'production';
 
   const sessionSecret = config.SESSION_SECRET ?? randomBytes(32).toString('base64url');
-  const users = createUserStore();
+  const users = createUserStore({ dataDir: config.DATA_DIR, now: () => clock.now() });
   const sessions = createSessions({
     secret: sessionSecret,
     ttlMs: config.SESSION_TTL_HOURS * 3_600_000,
@@ -92,6 +103,11 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     metrics,
   });
   const live = new LiveState(registry, logger, metrics);
+  const alarms = new AlarmCache(logger, metrics);
+  const control = new ControlClient({ timeoutMs: config.CONTROL_REPLY_TIMEOUT_MS, logger, metrics });
+  const webhooks = new WebhookStore(config.DATA_DIR);
+  const deliveries = new DeliveryLog(config.DATA_DIR, config.DELIVERY_LOG_MAX);
+  let notifier: Notifier | undefined;
 
   let client: MqttClient | undefined;
   let server: HttpServer | undefined;
@@ -164,6 +180,10 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   });
   app.route('/api', registryRoutes({ registry, live }));
   app.route('/api', historyRoutes({ store, registry, clock, logger }));
+  app.route('/api', userRoutes({ users, registry, envAdmin: config.ADMIN_USER }));
+  app.route('/api', alarmRoutes({ alarms, control, registry, store, clock, logger }));
+  app.route('/api', countRoutes({ control, registry, store, clock, logger }));
+  app.route('/api', webhookRoutes({ webhooks, deliveries, registry, clock }));
 
   const noStore = { 'Cache-Control': 'no-cache' };
   app.get('/', (c) => {
@@ -186,6 +206,10 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     try {
       const parsed = parseTopic(topic);
       if (parsed?.kind === 'site-state') live.handleState(parsed.siteId, payload);
+      else if (parsed?.kind === 'site-alarm') {
+        metrics.alarms.inc();
+        alarms.handle(parsed.siteId, parsed.type, payload);
+      } else if (parsed?.kind === 'control-reply') control.handleReply(parsed.requestId, payload);
       else if (parsed?.kind.startsWith('registry-')) registry.handleMessage(topic, payload);
     } catch (err) {
       logger.error({ err, topic }, 'MQTT message handler failed');
@@ -193,12 +217,15 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   };
 
   async function stop(): Promise<void> {
+    await notifier?.stop();
+    notifier = undefined;
     const closing = hub?.close();
     server?.closeAllConnections();
     await closing;
     hub = undefined;
     server = undefined;
     registry.detach();
+    control.detach();
     if (client) {
       client.off('message', onMessage);
       await client.endAsync();
@@ -211,8 +238,8 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
       logger.warn(
         'SESSION_SECRET is not set: using a random key, so every session ends when the dashboard restarts',
       );
-    await users.add({ username: config.ADMIN_USER, role: 'admin', password: config.ADMIN_PASSWORD });
-    await registry.load();
+    await Promise.all([registry.load(), users.load(), webhooks.load(), deliveries.load()]);
+    await users.ensureAdmin(config.ADMIN_USER, config.ADMIN_PASSWORD);
     [assets, version] = await Promise.all([buildStaticAssets({ production, logger }), packageVersion()]);
 
     client = await connectService({
@@ -223,8 +250,35 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     client.on('message', onMessage);
     client.on('error', (err) => logger.warn({ err: err.message }, 'MQTT error'));
     client.on('offline', () => logger.warn('MQTT offline; reconnecting'));
-    await client.subscribeAsync([filters.registry, filters.allSiteStates], { qos: 1 });
+    await client.subscribeAsync(
+      [filters.registry, filters.allSiteStates, filters.allSiteAlarms, filters.controlReplies],
+      { qos: 1 },
+    );
     registry.attach(client);
+    control.attach(client);
+    notifier = new Notifier(
+      {
+        tickMs: config.NOTIFY_TICK_MS,
+        rateLimitMs: config.NOTIFY_RATE_LIMIT_MS,
+        maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+        backoffBaseMs: config.WEBHOOK_BACKOFF_MS,
+        backoffMaxMs: config.WEBHOOK_BACKOFF_MAX_MS,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        maxAgeMs: config.WEBHOOK_MAX_AGE_MS,
+        userAgent: `jagajarak/${version}`,
+      },
+      {
+        webhooks,
+        deliveries,
+        alarms,
+        registry,
+        clock,
+        logger,
+        metrics,
+        ...(deps.random ? { random: deps.random } : {}),
+      },
+    );
+    notifier.start();
 
     const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
     server = httpServer;
@@ -233,6 +287,8 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
       storeKind: store.kind,
       sessions,
       live,
+      alarms,
+      users,
       registry,
       logger,
       metrics,
@@ -254,8 +310,12 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
 
   return {
     app,
-    /** Users other than the env admin (the next step adds managed users; tests add managers here). */
+    /** The user store (tests add users here as well as through the API). */
     users,
+    /** Current alarms as ingest published them. */
+    alarms,
+    /** Runs one notifier round now (due retries and re-notifications); tests call it after moving the clock. */
+    notifyTick: () => notifier?.tick() ?? Promise.resolve(),
     /** Resolves once listening; on failure undoes what it did and rethrows. */
     async start(): Promise<{ port: number; url: string }> {
       try {

@@ -1,17 +1,22 @@
 /**
  * socket.io on the dashboard's HTTP server: authenticated handshakes, rooms by what a user may
- * see, and one `sites:update` batch per room per tick (DESIGN.md "Known traps"; socket.io scales
- * out with @socket.io/redis-adapter because everything goes through rooms).
+ * see, and one `sites:update` / `alarms:update` batch per room per tick (DESIGN.md "Known traps";
+ * socket.io scales out with @socket.io/redis-adapter because everything goes through rooms).
+ * Scoping (issue 3): admins and operators join `rooms.all`, a manager only `rooms.site(id)` of
+ * their sites. When a user changes, their sockets are re-scoped at once (new rooms, fresh
+ * snapshots); a removed user or a changed password ends them.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import type { Alarm } from '../shared/alarms.ts';
 import type { Logger } from '../shared/log.ts';
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '../shared/socket-events.ts';
+import type { AlarmCache } from './alarm-cache.ts';
 import type { LiveState } from './live-state.ts';
 import type { DashboardMetrics } from './metrics.ts';
 import type { RegistryStore } from './registry-store.ts';
 import { type Sessions, tokenFrom } from './sessions.ts';
-import { canSee, type PublicUser } from './users.ts';
+import { canSee, type PublicUser, type UserStore } from './users.ts';
 
 interface SocketData {
   user: PublicUser;
@@ -26,6 +31,8 @@ export interface LiveSocketOptions {
   storeKind: 'influx' | 'memory';
   sessions: Sessions;
   live: LiveState;
+  alarms: AlarmCache;
+  users: UserStore;
   registry: RegistryStore;
   logger: Logger;
   metrics: DashboardMetrics;
@@ -39,7 +46,7 @@ export interface LiveSocketOptions {
  * await hub.close();
  */
 export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOptions) {
-  const { sessions, live, registry, logger, metrics } = options;
+  const { sessions, live, alarms, users, registry, logger, metrics } = options;
   const io: LiveServer = new Server(httpServer, { path: '/socket.io', serveClient: false });
   const expiryTimers = new Set<NodeJS.Timeout>();
 
@@ -65,17 +72,40 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
   const snapshot = (socket: LiveSocket) => {
     const sites = live.views(visible(socket.data.user));
     socket.emit('sites:snapshot', sites);
+    socket.emit('alarms:snapshot', alarms.list({ state: 'open', visible: visible(socket.data.user) }));
     return sites.length;
   };
+
+  /** Leaves every scoped room and joins the ones `user` may see now. */
+  const joinRooms = (socket: LiveSocket, user: PublicUser) => {
+    for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
+    if (user.role === 'manager') {
+      for (const siteId of user.sites ?? []) if (registry.getSite(siteId)) socket.join(rooms.site(siteId));
+    } else {
+      socket.join(rooms.all);
+    }
+  };
+
+  /** A user was changed or removed: re-scope (or end) that user's sockets on this node. */
+  const onUserChange = (username: string, user: PublicUser | undefined, sessionsEnded: boolean) => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.data.user?.username !== username) continue;
+      metrics.socketsRescoped.inc();
+      if (!user || sessionsEnded) {
+        socket.disconnect(true);
+        continue;
+      }
+      socket.data.user = user;
+      joinRooms(socket, user);
+      snapshot(socket);
+    }
+  };
+  users.on('change', onUserChange);
 
   io.on('connection', (socket) => {
     const { user, expiresAt } = socket.data;
     metrics.sockets.inc();
-    if (user.role === 'manager') {
-      for (const site of registry.listSites()) if (canSee(user, site.id)) socket.join(rooms.site(site.id));
-    } else {
-      socket.join(rooms.all);
-    }
+    joinRooms(socket, user);
     // A session ends at its expiry for live sockets too, not only for HTTP requests.
     const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - options.now()));
     expiryTimers.add(expiry);
@@ -96,6 +126,7 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
   /** Sends what changed since the last tick: one batch to `rooms.all`, one per changed site room. */
   const tick = () => {
     const { updated, removed } = live.drain();
+    emitAlarms(alarms.drain());
     if (updated.length) {
       io.to(rooms.all).emit('sites:update', updated);
       metrics.socketBatches.inc({ event: 'sites:update' });
@@ -114,6 +145,20 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
     }
   };
 
+  /** One `alarms:update` batch to `rooms.all` and one per site room with a listener here. */
+  const emitAlarms = (changed: Alarm[]) => {
+    if (!changed.length) return;
+    io.to(rooms.all).emit('alarms:update', changed);
+    metrics.socketBatches.inc({ event: 'alarms:update' });
+    const bySite = new Map<string, Alarm[]>();
+    for (const alarm of changed) bySite.set(alarm.siteId, [...(bySite.get(alarm.siteId) ?? []), alarm]);
+    for (const [siteId, batch] of bySite) {
+      if (!io.sockets.adapter.rooms.has(rooms.site(siteId))) continue;
+      io.to(rooms.site(siteId)).emit('alarms:update', batch);
+      metrics.socketBatches.inc({ event: 'alarms:update' });
+    }
+  };
+
   const interval = setInterval(() => {
     try {
       tick();
@@ -128,6 +173,7 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
     /** Ends every socket and closes the HTTP server socket.io is attached to. */
     close(): Promise<void> {
       clearInterval(interval);
+      users.off('change', onUserChange);
       for (const timer of expiryTimers) clearTimeout(timer);
       expiryTimers.clear();
       return new Promise<void>((resolve) => {

@@ -153,7 +153,8 @@ describe('socket.io', () => {
     // One tick is 100 ms; 50 messages through a local broker arrive within a tick or two.
     expect(batches.length).toBeLessThan(10);
     // A batch may carry other sites still dirty from earlier tests; this site appears once per batch.
-    for (const batch of batches) expect(batch.filter((s) => s.id === pasarTos.id).length).toBeLessThanOrEqual(1);
+    for (const batch of batches)
+      expect(batch.filter((s) => s.id === pasarTos.id).length).toBeLessThanOrEqual(1);
     expect(batches.at(-1)!.at(-1)).toMatchObject({ id: pasarTos.id, occupancy: 50 });
     const metrics = (await d.api('/metrics')).body as string;
     expect(metrics).toMatch(/dashboard_sockets 1/);

@@ -43,5 +43,32 @@ export function createDashboardMetrics(registry: Registry) {
       'Registry changes whose echo did not come back through the broker in time',
     ),
     logins: counter(registry, 'dashboard_logins_total', 'Login attempts', ['result']),
+    alarms: counter(registry, 'dashboard_alarm_messages_total', 'Alarm messages received from MQTT'),
+    controlRequests: counter(registry, 'dashboard_control_requests_total', 'Commands sent to ingest'),
+    controlTimeouts: counter(
+      registry,
+      'dashboard_control_timeouts_total',
+      'Commands ingest did not answer within CONTROL_REPLY_TIMEOUT_MS',
+    ),
+    socketsRescoped: counter(
+      registry,
+      'dashboard_sockets_rescoped_total',
+      'Sockets whose rooms were re-evaluated or which were ended after their user changed',
+    ),
+    notifications: counter(registry, 'dashboard_notifications_total', 'Webhook notifications by outcome', [
+      'event',
+      'status',
+    ]),
+    webhookAttempts: counter(
+      registry,
+      'dashboard_webhook_attempts_total',
+      'Webhook HTTP attempts by result',
+      ['result'],
+    ),
+    notificationsSuppressed: counter(
+      registry,
+      'dashboard_notifications_suppressed_total',
+      'Notifications suppressed by the per-site, per-webhook rate limit',
+    ),
   };
 }

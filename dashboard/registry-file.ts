@@ -4,17 +4,18 @@
  * city-wide at once and be recorded (who, when, from what to what)").
  * Writes are atomic (temp file, fsync, rename), so a crash leaves the old or the new file, never half.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { alarmSettingsRecordSchema } from '../shared/alarms.ts';
 import { policyRecordSchema } from '../shared/registry-replica.ts';
 import { deviceRecordSchema, siteSchema } from '../shared/registry-schemas.ts';
-import { formatIssues } from '../shared/validation.ts';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 
 export const policyChangeSchema = z.object({
   from: z.string().nullable(),
   to: z.string(),
+  /** Per-kind overrides before and after the change (absent: none). */
+  fromKindPct: policyRecordSchema.shape.kindPct,
+  toKindPct: policyRecordSchema.shape.kindPct,
   at: z.string(),
   by: z.string(),
 });
@@ -25,6 +26,7 @@ export const registryFileSchema = z.object({
   sites: z.array(siteSchema),
   devices: z.array(deviceRecordSchema),
   policy: policyRecordSchema.optional(),
+  alarmSettings: alarmSettingsRecordSchema.optional(),
   policyChanges: z.array(policyChangeSchema).default([]),
 });
 export type RegistryFile = z.infer<typeof registryFileSchema>;
@@ -36,38 +38,11 @@ export const MAX_POLICY_CHANGES = 200;
  * Undefined when the file does not exist yet. A file that exists but does not parse stops the
  * start: silently starting empty would un-provision every device of the city.
  */
-export async function readRegistryFile(path: string): Promise<RegistryFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`Registry file '${path}' is not valid JSON: ${(err as Error).message}`);
-  }
-  const result = registryFileSchema.safeParse(json);
-  if (!result.success) throw new Error(`Registry file '${path}' is invalid: ${formatIssues(result.error)}`);
-  return result.data;
+export function readRegistryFile(path: string): Promise<RegistryFile | undefined> {
+  return readJsonFile(path, registryFileSchema, 'Registry');
 }
 
 /** @example await writeRegistryFile('./data/registry.json', { version: 1, sites: [], devices: [], policyChanges: [] }); */
-export async function writeRegistryFile(path: string, data: RegistryFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(data, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  await rename(tmp, path);
+export function writeRegistryFile(path: string, data: RegistryFile): Promise<void> {
+  return writeJsonFile(path, data);
 }

@@ -4,12 +4,16 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { alarmSettingsSchema, DEFAULT_ALARM_SETTINGS, effectiveAlarmSettings } from '../shared/alarms.ts';
 import { POLICY_PRESETS } from '../shared/policy.ts';
 import {
   type DeviceRecord,
   deviceInputSchema,
+  policyPctSchema,
+  SITE_KINDS,
   siteIdSchema,
   siteInputSchema,
+  siteKindSchema,
 } from '../shared/registry-schemas.ts';
 import { DEVICE_SECRET_COST, hashSecret, newDeviceSecret } from '../shared/secrets.ts';
 import { type AppEnv, requireRole } from './auth-routes.ts';
@@ -25,7 +29,35 @@ export function publicDevice(device: DeviceRecord): Omit<DeviceRecord, 'secretHa
 }
 
 const devicesQuerySchema = z.object({ siteId: siteIdSchema.optional() });
-const policyInputSchema = z.object({ id: z.enum(POLICY_PRESETS.map((p) => p.id) as [string, ...string[]]) });
+
+/** `PUT /api/policy`: a preset id and optional per-kind shares (0..1, or a percentage up to 100). */
+export const policyInputSchema = z.object({
+  id: z.enum(POLICY_PRESETS.map((p) => p.id) as [string, ...string[]]),
+  kindPct: z.partialRecord(siteKindSchema, policyPctSchema).optional(),
+});
+
+const site = siteInputSchema.shape;
+/** `PATCH /api/sites/:id`: id and kind are fixed; `null` removes an optional field. */
+export const sitePatchSchema = z
+  .object({
+    name: site.name.optional(),
+    designCapacity: site.designCapacity.optional(),
+    areaM2: site.areaM2.nullable(),
+    policyPct: site.policyPct.nullable(),
+    distanceM: site.distanceM.nullable(),
+    location: site.location.nullable(),
+    route: site.route.nullable(),
+    alarm: site.alarm.nullable(),
+  })
+  .strict();
+
+/** `PUT /api/alarm-settings`: city-wide thresholds, then per site kind (shared/alarms.ts). */
+export const alarmSettingsInputSchema = z
+  .object({
+    all: alarmSettingsSchema.optional(),
+    kinds: z.partialRecord(siteKindSchema, alarmSettingsSchema).optional(),
+  })
+  .strict();
 
 /** @example app.route('/api', registryRoutes({ registry, live })); */
 export function registryRoutes(deps: { registry: RegistryStore; live: LiveState }) {
@@ -49,6 +81,11 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
     const input = await readJson(c, siteInputSchema);
     const site = await registry.createSite(input, c.get('user').username);
     return c.json(site, 201);
+  });
+
+  app.patch('/sites/:id', requireRole('admin'), async (c) => {
+    const patch = await readJson(c, sitePatchSchema);
+    return c.json(await registry.updateSite(c.req.param('id'), patch, c.get('user').username));
   });
 
   app.get('/devices', (c) => {
@@ -87,14 +124,38 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
     return c.json({
       ...record,
       label: preset.label,
+      pct: preset.pct,
+      distanceM: preset.distanceM,
       presets: POLICY_PRESETS,
       changes: registry.policyHistory(),
     });
   });
 
   app.put('/policy', requireRole('admin', 'operator'), async (c) => {
-    const { id } = await readJson(c, policyInputSchema);
-    return c.json(await registry.setPolicy(id, c.get('user').username));
+    const { id, kindPct } = await readJson(c, policyInputSchema);
+    const record = await registry.setPolicy(id, c.get('user').username, kindPct);
+    return c.json({ ...record, pct: registry.policy().preset.pct });
+  });
+
+  app.get('/alarm-settings', requireRole('admin', 'operator'), (c) => {
+    const record = registry.alarmSettings();
+    const kinds = record?.kinds ?? {};
+    return c.json({
+      all: record?.all ?? {},
+      kinds,
+      changedAt: record?.changedAt ?? null,
+      changedBy: record?.changedBy ?? null,
+      defaults: DEFAULT_ALARM_SETTINGS,
+      effective: Object.fromEntries(
+        SITE_KINDS.map((kind) => [kind, effectiveAlarmSettings(record?.all, kinds[kind])]),
+      ),
+    });
+  });
+
+  app.put('/alarm-settings', requireRole('admin'), async (c) => {
+    const input = await readJson(c, alarmSettingsInputSchema);
+    const kinds = Object.fromEntries(Object.entries(input.kinds ?? {}).filter(([, v]) => v !== undefined));
+    return c.json(await registry.setAlarmSettings({ all: input.all, kinds }, c.get('user').username));
   });
 
   return app;

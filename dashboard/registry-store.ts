@@ -11,11 +11,12 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
+import type { AlarmSettingsInput, AlarmSettingsRecord } from '../shared/alarms.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import { findPreset, type PolicyPreset } from '../shared/policy.ts';
 import { type PolicyRecord, RegistryReplica } from '../shared/registry-replica.ts';
-import type { DeviceInput, DeviceRecord, Site, SiteInput } from '../shared/registry-schemas.ts';
+import type { DeviceInput, DeviceRecord, Site, SiteInput, SiteKind } from '../shared/registry-schemas.ts';
 import { topics } from '../shared/topics.ts';
 import { badRequest, conflict, notFound, unavailable } from './http-errors.ts';
 import type { DashboardMetrics } from './metrics.ts';
@@ -29,6 +30,20 @@ import {
 export interface RegistryStoreEvents {
   site: [id: string, site: Site | undefined];
   policy: [policy: PolicyPreset];
+}
+
+export type KindPct = Partial<Record<SiteKind, number>>;
+
+/** Site fields an admin may change; `null` removes an optional field (e.g. the site's own policyPct). */
+export type SitePatch = {
+  [K in Exclude<keyof SiteInput, 'id' | 'kind'>]?: SiteInput[K] | null;
+};
+
+/** A preset with per-kind overrides applied (what RegistryReplica does with the same record). */
+export function effectivePolicy(record: Pick<PolicyRecord, 'id' | 'kindPct'>): PolicyPreset | undefined {
+  const preset = findPreset(record.id);
+  if (!preset || !record.kindPct) return preset;
+  return { ...preset, pct: { ...preset.pct, ...record.kindPct } };
 }
 
 export interface RegistryStoreOptions {
@@ -60,6 +75,7 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
   private readonly devices = new Map<string, DeviceRecord>();
   private policyRecord: PolicyRecord;
   private policyChanges: PolicyChange[] = [];
+  private alarmSettingsRecord: AlarmSettingsRecord | undefined;
   private client: MqttClient | undefined;
   private readonly waiters = new Map<string, EchoWaiter[]>();
   /** Mutations run one at a time, so a duplicate check and its write cannot interleave. */
@@ -84,6 +100,7 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
     for (const site of file?.sites ?? []) this.sites.set(site.id, site);
     for (const device of file?.devices ?? []) this.devices.set(device.id, device);
     this.policyChanges = file?.policyChanges ?? [];
+    this.alarmSettingsRecord = file?.alarmSettings;
     if (file?.policy && findPreset(file.policy.id)) {
       this.policyRecord = file.policy;
       if (file.policy.id !== this.options.defaultPolicyId)
@@ -136,8 +153,12 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
   getDevice(id: string): DeviceRecord | undefined {
     return this.devices.get(id);
   }
+  /** The policy in force: its preset with the record's per-kind overrides applied. */
   policy(): { preset: PolicyPreset; record: PolicyRecord } {
-    return { preset: findPreset(this.policyRecord.id)!, record: this.policyRecord };
+    return { preset: effectivePolicy(this.policyRecord)!, record: this.policyRecord };
+  }
+  alarmSettings(): AlarmSettingsRecord | undefined {
+    return this.alarmSettingsRecord;
   }
   policyHistory(): PolicyChange[] {
     return [...this.policyChanges];
@@ -198,8 +219,62 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
     });
   }
 
-  /** Switches the city policy (e.g. PPKM level 4 -> 3) and records who, when, from what to what. */
-  setPolicy(id: string, by: string): Promise<PolicyRecord> {
+  /** @throws HttpError 404 for an unknown site, 503 as createSite. */
+  updateSite(id: string, patch: SitePatch, by: string): Promise<Site> {
+    return this.serialized(async () => {
+      this.requireConnected();
+      const previous = this.sites.get(id);
+      if (!previous) throw notFound(`site '${id}' not found`);
+      const site = { ...previous } as Record<string, unknown>;
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null) delete site[key];
+        else if (value !== undefined) site[key] = value;
+      }
+      const next = site as Site;
+      await this.commit(
+        () => this.sites.set(id, next),
+        () => this.sites.set(id, previous),
+      );
+      this.options.logger.info({ site: id, by, fields: Object.keys(patch) }, 'site changed');
+      this.emit('site', id, next);
+      await this.replicate(topics.registrySite(id), next);
+      return next;
+    });
+  }
+
+  /** Replaces the city-wide alarm settings (all sites, then per kind). @throws HttpError 503 as createSite. */
+  setAlarmSettings(
+    input: { all?: AlarmSettingsInput | undefined; kinds?: Record<string, AlarmSettingsInput> | undefined },
+    by: string,
+  ): Promise<AlarmSettingsRecord> {
+    return this.serialized(async () => {
+      this.requireConnected();
+      const previous = this.alarmSettingsRecord;
+      const record: AlarmSettingsRecord = {
+        all: input.all ?? {},
+        kinds: input.kinds ?? {},
+        changedAt: new Date(this.options.clock.now()).toISOString(),
+        changedBy: by,
+      };
+      await this.commit(
+        () => {
+          this.alarmSettingsRecord = record;
+        },
+        () => {
+          this.alarmSettingsRecord = previous;
+        },
+      );
+      this.options.logger.info({ by }, 'alarm settings changed');
+      await this.replicate(topics.registryAlarmSettings(), record);
+      return record;
+    });
+  }
+
+  /**
+   * Switches the city policy (e.g. PPKM level 4 -> 3), optionally with per-kind shares over the
+   * preset's, and records who, when, from what to what.
+   */
+  setPolicy(id: string, by: string, kindPct?: KindPct): Promise<PolicyRecord> {
     return this.serialized(async () => {
       this.requireConnected();
       const preset = findPreset(id);
@@ -207,8 +282,16 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
       const previous = this.policyRecord;
       const previousChanges = this.policyChanges;
       const at = new Date(this.options.clock.now()).toISOString();
-      const record: PolicyRecord = { id, changedAt: at, changedBy: by };
-      const change: PolicyChange = { from: previous.id, to: id, at, by };
+      const hasKinds = kindPct && Object.keys(kindPct).length > 0;
+      const record: PolicyRecord = { id, ...(hasKinds ? { kindPct } : {}), changedAt: at, changedBy: by };
+      const change: PolicyChange = {
+        from: previous.id,
+        to: id,
+        ...(previous.kindPct ? { fromKindPct: previous.kindPct } : {}),
+        ...(hasKinds ? { toKindPct: kindPct } : {}),
+        at,
+        by,
+      };
       await this.commit(
         () => {
           this.policyRecord = record;
@@ -220,7 +303,7 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
         },
       );
       this.options.logger.info(change, 'city policy changed');
-      this.emit('policy', preset);
+      this.emit('policy', effectivePolicy(record)!);
       await this.replicate(topics.registryPolicy(), record);
       return record;
     });
@@ -245,6 +328,7 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
         sites: this.listSites(),
         devices: this.listDevices(),
         policy: this.policyRecord,
+        ...(this.alarmSettingsRecord ? { alarmSettings: this.alarmSettingsRecord } : {}),
         policyChanges: this.policyChanges,
       });
     } catch (err) {
@@ -296,6 +380,9 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
       ...this.listSites().map((s): [string, object] => [topics.registrySite(s.id), s]),
       ...this.listDevices().map((d): [string, object] => [topics.registryDevice(d.id), d]),
       [topics.registryPolicy(), this.policyRecord],
+      ...(this.alarmSettingsRecord
+        ? [[topics.registryAlarmSettings(), this.alarmSettingsRecord] as [string, object]]
+        : []),
     ];
     for (const [topic, record] of records) {
       client.publish(topic, JSON.stringify(record), { qos: 1, retain: true }, (err) => {

@@ -19,7 +19,7 @@ export interface Session {
 
 export interface Sessions {
   issue(user: PublicUser): Promise<{ token: string; expiresAt: number }>;
-  /** The session of a valid, unexpired token whose user still exists; undefined otherwise. */
+  /** The session of a valid, unexpired token whose user still exists with the same password; undefined otherwise. */
   verify(token: string | undefined): Promise<Session | undefined>;
   ttlMs: number;
 }
@@ -43,7 +43,12 @@ export function createSessions(options: {
       const now = clock.now();
       const expiresAt = now + ttlMs;
       const token = await sign(
-        { sub: user.username, iat: Math.floor(now / 1000), exp: Math.floor(expiresAt / 1000) },
+        {
+          sub: user.username,
+          ver: users.sessionVersion(user.username) ?? 0,
+          iat: Math.floor(now / 1000),
+          exp: Math.floor(expiresAt / 1000),
+        },
         secret,
         'HS256',
       );
@@ -57,9 +62,12 @@ export function createSessions(options: {
         if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return undefined;
         const expiresAt = payload.exp * 1000;
         if (expiresAt <= clock.now()) return undefined;
-        // The user is looked up on every request so a removed user or a changed role applies at once.
+        // The user is looked up on every request so a removed user, a changed role or new sites
+        // apply at once; a password change (a new session version) ends older sessions.
         const user = users.get(payload.sub);
-        return user ? { user, expiresAt } : undefined;
+        const version = typeof payload.ver === 'number' ? payload.ver : 0;
+        if (!user || version !== users.sessionVersion(payload.sub)) return undefined;
+        return { user, expiresAt };
       } catch {
         return undefined;
       }

@@ -1,0 +1,120 @@
+/**
+ * What a notification says. `json` is for systems; `text` is one short Bahasa Indonesia line a
+ * WhatsApp or SMS gateway can forward as is (DOMAIN.md "Who uses it": venue managers need to be
+ * told fast and without spam), e.g.
+ * "[KRITIS] Pasar Induk Jodoh: 312 orang, kapasitas aman 250 (125%). Sejak 08.15 WIB."
+ * Times are in Batam's zone, Asia/Jakarta (WIB, UTC+7).
+ */
+import type { Alarm, AlarmType } from '../../shared/alarms.ts';
+import type { SiteKind } from '../../shared/registry-schemas.ts';
+import type { NotifyEvent } from './delivery-log.ts';
+
+export interface SiteRef {
+  id: string;
+  name: string;
+  kind: SiteKind | null;
+}
+
+const SEVERITY_LABEL = { critical: 'KRITIS', warning: 'PERINGATAN' } as const;
+
+const TYPE_LABEL: Record<AlarmType, string> = {
+  capacity: 'kapasitas',
+  fever: 'suhu tubuh',
+  'device-offline': 'perangkat tidak aktif',
+  'sensor-fault': 'gangguan sensor',
+};
+
+const FAULT_LABEL: Record<string, string> = {
+  'counter-reset': 'penghitung dinyalakan ulang',
+  reboot: 'penghitung dinyalakan ulang',
+  'clock-skew': 'jam perangkat meleset',
+  'impossible-value': 'nilai tidak masuk akal',
+};
+
+const timeFormat = new Intl.DateTimeFormat('id-ID', {
+  timeZone: 'Asia/Jakarta',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+const dayFormat = new Intl.DateTimeFormat('id-ID', {
+  timeZone: 'Asia/Jakarta',
+  day: 'numeric',
+  month: 'short',
+});
+const number = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 1 });
+
+/** `08.15 WIB`, with the date in front when it is not the same day as `now` in Batam. */
+export function wib(ms: number, now: number): string {
+  const time = timeFormat.format(ms).replace(':', '.');
+  return dayFormat.format(ms) === dayFormat.format(now)
+    ? `${time} WIB`
+    : `${dayFormat.format(ms)} ${time} WIB`;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** The condition in words, from the alarm's details (whatever of them ingest filled in). */
+function condition(alarm: Alarm): string {
+  const d = alarm.details;
+  const device = str(d.deviceId);
+  switch (alarm.type) {
+    case 'capacity': {
+      const occupancy = num(d.occupancy);
+      const safe = num(d.safeCapacity);
+      const load = num(d.load) ?? (occupancy !== undefined && safe ? occupancy / safe : undefined);
+      const parts = [
+        occupancy !== undefined ? `${number.format(occupancy)} orang` : 'kepadatan tinggi',
+        safe !== undefined ? `kapasitas aman ${number.format(safe)}` : undefined,
+      ].filter(Boolean);
+      return `${parts.join(', ')}${load !== undefined ? ` (${Math.round(load * 100)}%)` : ''}`;
+    }
+    case 'fever': {
+      const celsius = num(d.celsius);
+      const reading = celsius !== undefined ? `suhu tubuh ${number.format(celsius)} °C` : 'suhu tubuh tinggi';
+      return `${reading} terdeteksi di pintu masuk${device ? ` (perangkat ${device})` : ''}`;
+    }
+    case 'device-offline': {
+      const silentMs = num(d.silentMs) ?? num(d.offlineAfterMs);
+      const minutes = silentMs !== undefined ? ` selama ${Math.round(silentMs / 60_000)} menit` : '';
+      return `${device ? `perangkat ${device}` : 'perangkat'} tidak mengirim data${minutes}`;
+    }
+    case 'sensor-fault': {
+      const reason = str(d.reason);
+      const what = reason ? (FAULT_LABEL[reason] ?? reason) : 'data tidak wajar';
+      return `gangguan sensor${device ? ` pada perangkat ${device}` : ''}: ${what}`;
+    }
+  }
+}
+
+/**
+ * @example
+ * alarmText('raised', alarm, { id: 'pasar-induk-jodoh', name: 'Pasar Induk Jodoh', kind: 'market' }, now)
+ * // "[KRITIS] Pasar Induk Jodoh: 312 orang, kapasitas aman 250 (125%). Sejak 08.15 WIB."
+ */
+export function alarmText(event: NotifyEvent, alarm: Alarm, site: SiteRef, now: number): string {
+  if (event === 'cleared') {
+    const at = alarm.clearedAt ?? alarm.updatedAt;
+    const by = alarm.clearedBy && alarm.clearedBy !== 'system' ? ` oleh ${alarm.clearedBy}` : '';
+    return `[PULIH] ${site.name}: alarm ${TYPE_LABEL[alarm.type]} selesai pukul ${wib(at, now)}${by}.`;
+  }
+  const label = `[${SEVERITY_LABEL[alarm.severity]}]`;
+  const since = `Sejak ${wib(alarm.raisedAt, now)}.`;
+  if (event === 'escalated')
+    return `${label} ${site.name}: ${condition(alarm)}, naik menjadi kritis. ${since}`;
+  if (event === 'renotify')
+    return `${label} Pengingat: ${site.name}: ${condition(alarm)}. ${since} Belum ditanggapi.`;
+  return `${label} ${site.name}: ${condition(alarm)}. ${since}`;
+}
+
+/** The `json` format body. */
+export function alarmJson(event: NotifyEvent, alarm: Alarm, site: SiteRef, now: number) {
+  return {
+    event,
+    alarm,
+    site,
+    text: alarmText(event, alarm, site, now),
+    createdAt: new Date(now).toISOString(),
+  };
+}
