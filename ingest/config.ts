@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { influxEnv, logEnv, mqttClientEnv } from '../shared/config.ts';
 import { DEFAULT_POLICY_ID } from '../shared/policy.ts';
+import { isTimeZone } from './daily-reset.ts';
 
 /** Environment read by ingest (documented in README "Configuration"). */
 export const ingestEnvSchema = z.object({
@@ -17,6 +18,17 @@ export const ingestEnvSchema = z.object({
   LEVEL_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Quiet time after the registry subscription before device messages are processed. */
   REGISTRY_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(300),
+  /** Local hour (0-23) of the daily count reset (DOMAIN.md: the quietest hour, 04:00). */
+  RESET_HOUR: z.coerce.number().int().min(0).max(23).default(4),
+  /** IANA time zone of RESET_HOUR (Batam is WIB, UTC+7, no daylight saving). */
+  RESET_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Asia/Jakarta')
+    .default('Asia/Jakarta'),
+  /** How many days back a starting ingest looks in the store for alarms to keep open. */
+  ALARM_RESTORE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How long start() keeps retrying to read alarms from an unreachable store before going on without. */
+  ALARM_RESTORE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
 });
 
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
@@ -29,6 +41,14 @@ export interface IngestConfig {
   stateFlushMs: number;
   levelTickMs: number;
   registrySettleMs: number;
+  /** Daily count reset hour, local time; default 4. */
+  resetHour?: number;
+  /** Default `Asia/Jakarta`. */
+  resetTimeZone?: string;
+  /** Default 30 days. */
+  alarmRestoreLookbackMs?: number;
+  /** Default 60 s. */
+  alarmRestoreTimeoutMs?: number;
 }
 
 export function ingestConfigFrom(env: IngestEnv): IngestConfig {
@@ -40,5 +60,9 @@ export function ingestConfigFrom(env: IngestEnv): IngestConfig {
     stateFlushMs: env.STATE_FLUSH_MS,
     levelTickMs: env.LEVEL_TICK_MS,
     registrySettleMs: env.REGISTRY_SETTLE_MS,
+    resetHour: env.RESET_HOUR,
+    resetTimeZone: env.RESET_TIMEZONE,
+    alarmRestoreLookbackMs: env.ALARM_RESTORE_DAYS * 86_400_000,
+    alarmRestoreTimeoutMs: env.ALARM_RESTORE_TIMEOUT_MS,
   };
 }

@@ -1,9 +1,14 @@
 /**
  * Ingest: validates every device message, keeps per-site state, writes readings and site state
- * to the history store and publishes site state (retained) on MQTT.
+ * to the history store and publishes site state (retained) on MQTT. It also owns every alarm's
+ * lifecycle (alarms/alarm-monitor.ts) and the counting corrections (count-corrections.ts), and
+ * answers operators' control requests (control-handler.ts).
  *
  * Two MQTT connections, both as the server identity `svc:ingest`:
- * - `registry`: clean session on `crowd/v1/registry/#` (retained sites, devices, policy).
+ * - `registry`: clean session on `crowd/v1/registry/#` (retained sites, devices, policy, alarm
+ *   settings), the control topics (a request made while ingest is down is not applied late: the
+ *   dashboard has already told the operator it timed out) and, only while starting, the retained
+ *   alarms (merged with the store's, newest wins).
  * - `data`: persistent session (fixed client id, clean: false) on the device streams, so the
  *   broker keeps QoS 1 messages while ingest is away. Device messages are only processed once
  *   the registry has settled: mqtt.js handles incoming messages one at a time and sends the
@@ -13,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
-import { DEFAULT_THRESHOLDS } from '../shared/capacity.ts';
+import type { Alarm, AlarmType, ControlReply } from '../shared/alarms.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
 import { connectService } from '../shared/mqtt-service.ts';
@@ -21,8 +26,13 @@ import { RegistryReplica } from '../shared/registry-replica.ts';
 import { LEVELS } from '../shared/registry-schemas.ts';
 import type { SiteState } from '../shared/site-state.ts';
 import type { HistoryStore } from '../shared/store/history-store.ts';
-import { filters, topics } from '../shared/topics.ts';
+import { filters, parseTopic, topics } from '../shared/topics.ts';
+import { AlarmMonitor } from './alarms/alarm-monitor.ts';
+import type { AlarmChange } from './alarms/alarm-record.ts';
+import { DEFAULT_RESTORE_LOOKBACK_MS } from './alarms/alarm-store.ts';
 import type { IngestConfig } from './config.ts';
+import { createControlHandler } from './control-handler.ts';
+import { type Correction, CountCorrections } from './count-corrections.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
 import { readingPoint, rejectedPoint, siteStatePoint } from './points.ts';
 import { SiteTracker } from './site-tracker.ts';
@@ -39,9 +49,17 @@ export interface IngestEvents {
   /** A site state was published (after coalescing). */
   state: [state: SiteState];
   rejected: [reason: string, deviceId: string | undefined, error: string];
+  /** An alarm transition was stored and published. */
+  alarm: [change: AlarmChange];
+  /** A counting correction was applied and recorded. */
+  correction: [correction: Correction];
+  /** A control request was answered. */
+  reply: [reply: ControlReply];
 }
 
 const MAX_REJECTION_KEYS = 10_000;
+/** Control requests held while ingest is starting; more are dropped (their sender times out). */
+const MAX_PENDING_CONTROL = 1000;
 
 export function createIngest(config: IngestConfig, deps: IngestDeps) {
   const { store } = deps;
@@ -50,7 +68,44 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   const metrics = ingestMetrics(deps.metrics ?? new Registry());
   const events = new EventEmitter<IngestEvents>();
   const registry = new RegistryReplica(config.policyId);
-  const tracker = new SiteTracker(registry, () => DEFAULT_THRESHOLDS);
+  // Capacity hysteresis and pending times per site (defaults <- city <- kind <- site).
+  const tracker = new SiteTracker(registry, (site) => registry.alarmSettingsFor(site).capacity);
+  const monitor = new AlarmMonitor({
+    registry,
+    tracker,
+    store,
+    publish: (topic, payload) => dataClient?.publish(topic, payload, { qos: 1, retain: true }),
+    log,
+    metrics,
+    onChange: (change) => events.emit('alarm', change),
+  });
+  const corrections = new CountCorrections(
+    { resetHour: config.resetHour ?? 4, resetTimeZone: config.resetTimeZone ?? 'Asia/Jakarta' },
+    {
+      registry,
+      tracker,
+      store,
+      log,
+      metrics,
+      onCorrected: (siteId, correction) => {
+        markChanged(siteId);
+        flushStates();
+        events.emit('correction', correction);
+      },
+    },
+  );
+  const handleControl = createControlHandler({
+    monitor,
+    corrections,
+    reply: (reply) => {
+      dataClient?.publish(topics.controlReply(reply.requestId), JSON.stringify(reply), { qos: 1 });
+      events.emit('reply', reply);
+    },
+    log,
+    metrics,
+    now: () => clock.now(),
+  });
+  const pendingControl: Array<[string, Buffer]> = [];
   const dirty = new Set<string>();
   /** Rejections per `reason|deviceId`, bounded (Prometheus gets the reason only: device ids are unbounded). */
   const rejections = new Map<string, number>();
@@ -60,28 +115,46 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   let timers: NodeJS.Timeout[] = [];
   let lastRegistryAt = 0;
   let lastRejectTs = 0;
+  let ready = false;
+  let markReady: () => void = () => {};
+  let readyPromise = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
 
   registry.on('site', (id, site) => {
     if (site) {
-      if (tracker.evaluate(id, clock.now()) || tracker.snapshot(id)) dirty.add(id);
+      if (tracker.snapshot(id)) markChanged(id);
       return;
     }
     tracker.forget(id);
     dirty.delete(id);
+    monitor.siteRemoved(id, clock.now());
     registryClient?.publish(topics.siteState(id), '', { qos: 1, retain: true });
   });
   registry.on('device', (id, device) => {
-    if (device) return;
+    if (device) {
+      monitor.deviceKnown(id, clock.now());
+      return;
+    }
+    monitor.deviceForgotten(id);
     for (const siteId of tracker.forgetDevice(id)) markChanged(siteId);
   });
   registry.on('policy', (policy) => {
     log.info({ policy: policy.id }, 'city capacity policy changed; re-evaluating every site');
     for (const id of tracker.siteIds()) markChanged(id);
   });
+  registry.on('alarmSettings', () => {
+    log.info('alarm settings changed; re-evaluating every site');
+    for (const id of tracker.siteIds()) markChanged(id);
+    if (ready) monitor.tick(clock.now());
+  });
   registry.on('invalid', (topic, error) => log.warn({ topic, error }, 'invalid registry record ignored'));
 
+  /** Re-runs the level machine and the capacity alarm of a site and queues its state for publishing. */
   function markChanged(siteId: string): void {
-    tracker.evaluate(siteId, clock.now());
+    const now = clock.now();
+    tracker.evaluate(siteId, now);
+    monitor.capacity(siteId, now);
     dirty.add(siteId);
   }
 
@@ -107,10 +180,13 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     events.emit('rejected', reason, deviceId, error);
   }
 
-  function onDeviceMessage(topic: string, payload: Buffer): void {
+  function onDeviceMessage(topic: string, payload: Buffer, retained: boolean): void {
     try {
       const v = validateMessage(topic, payload, registry);
       if (!v.ok) {
+        // A provisioned device sending garbage is still alive (deadman), just broken.
+        if (v.deviceId && !retained && registry.devices.has(v.deviceId))
+          monitor.heard(v.deviceId, clock.now());
         reject(topic, payload, v.reason, v.error, v.deviceId);
         return;
       }
@@ -118,6 +194,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       metrics.received.inc({ stream: v.message.stream });
       store.write(readingPoint(v.message, v.device, v.site, now));
       const outcome = tracker.apply(v.site.id, v.message, now);
+      monitor.observe(v, outcome, now, retained);
       if (outcome === 'stale') {
         metrics.stale.inc();
         return;
@@ -153,13 +230,54 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   }
 
   function tick(): void {
-    for (const id of tracker.tick(clock.now())) dirty.add(id);
+    const now = clock.now();
+    for (const id of tracker.tick(now)) {
+      dirty.add(id);
+      monitor.capacity(id, now);
+    }
+    corrections.tick(now);
+    monitor.tick(now);
     const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<string, number>;
     for (const id of tracker.siteIds()) {
       const level = tracker.snapshot(id)?.level;
       if (level) byLevel[level] = (byLevel[level] ?? 0) + 1;
     }
     for (const [level, n] of Object.entries(byLevel)) metrics.sites.set({ level }, n);
+  }
+
+  function onControlMessage(topic: string, payload: Buffer): void {
+    if (ready) handleControl(topic, payload);
+    else if (pendingControl.length < MAX_PENDING_CONTROL) pendingControl.push([topic, payload]);
+  }
+
+  /**
+   * Takes back the alarms that were open before this start (issue part 2): the store's newest
+   * record of each (site, type), merged with the retained ones already offered; and each site's
+   * counting corrections. An unreachable store is retried for `alarmRestoreTimeoutMs`; after that
+   * ingest goes on with what the broker kept (logged as an error: alarms missing from both may be
+   * raised again with a new id, and counts restart from the devices' totals).
+   */
+  async function restoreFromStore(): Promise<void> {
+    const deadline = Date.now() + (config.alarmRestoreTimeoutMs ?? 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const lookback = config.alarmRestoreLookbackMs ?? DEFAULT_RESTORE_LOOKBACK_MS;
+        const open = await monitor.restore(clock.now(), lookback);
+        const counting = await corrections.restore(store, clock.now(), lookback);
+        log.info({ open, counting }, 'alarms and counting corrections restored');
+        return;
+      } catch (err) {
+        if (Date.now() >= deadline) {
+          log.error(
+            { err, attempt },
+            'could not read alarms and corrections from the store; going on without',
+          );
+          return;
+        }
+        log.warn({ err, attempt }, 'reading alarms and corrections from the store failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
   }
 
   /** Resolves once no registry message has arrived for `registrySettleMs` (retained replay done). */
@@ -175,6 +293,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     registry,
     /** Site state as ingest currently sees it. */
     state: (siteId: string) => tracker.snapshot(siteId),
+    /** The latest alarm of each (site, type), cleared ones included. */
+    alarms: (): Alarm[] => monitor.engine.all(),
+    /** The latest alarm of one (site, type). */
+    alarm: (siteId: string, type: AlarmType): Alarm | undefined => monitor.engine.get(siteId, type),
+    /** When the next daily count reset runs (epoch ms), once started. */
+    nextDailyReset: () => corrections.nextDailyReset(),
     /** Rejection counts per reason and device. */
     rejections: () => new Map(rejections),
 
@@ -185,12 +309,19 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
         service: 'ingest',
         secret: config.serviceSecret,
         onMessage: (topic, payload) => {
+          const kind = parseTopic(topic)?.kind;
+          if (kind === 'control-alarm' || kind === 'control-counts') return onControlMessage(topic, payload);
           lastRegistryAt = Date.now();
+          if (kind === 'site-alarm') {
+            if (!ready) monitor.offerRetained(payload);
+            return;
+          }
           registry.handle(topic, payload);
         },
       });
-      await registryClient.subscribeAsync(filters.registry, { qos: 1 });
-      const settled = registrySettled();
+      await registryClient.subscribeAsync([filters.registry, filters.allSiteAlarms], { qos: 1 });
+      await registryClient.subscribeAsync([filters.control, filters.controlCounts], { qos: 1 });
+      const prepared = registrySettled().then(restoreFromStore);
       dataClient = await connectService({
         url: config.mqttUrl,
         service: 'ingest',
@@ -198,29 +329,41 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
         clientId: config.clientId,
         extra: { clean: false },
       });
-      let ready = false;
       dataClient.handleMessage = (packet, callback) => {
         if (ready) {
-          onDeviceMessage(packet.topic, packet.payload as Buffer);
+          onDeviceMessage(packet.topic, packet.payload as Buffer, packet.retain);
           return callback();
         }
-        settled.then(() => {
-          ready = true;
-          onDeviceMessage(packet.topic, packet.payload as Buffer);
+        readyPromise.then(() => {
+          onDeviceMessage(packet.topic, packet.payload as Buffer, packet.retain);
           callback();
         });
       };
       dataClient.on('reconnect', () => log.warn('ingest reconnecting to the broker'));
       dataClient.on('error', (err) => log.error({ err: err.message }, 'ingest MQTT error'));
-      await dataClient.subscribeAsync(filters.allDeviceStreams, { qos: 1 });
-      await settled;
+      // Not awaited before ready: a held message of the persistent session blocks mqtt.js's
+      // incoming queue, SUBACK included, until ready releases it.
+      const subscribed = dataClient.subscribeAsync(filters.allDeviceStreams, { qos: 1 });
+      await prepared;
+      await registryClient.unsubscribeAsync(filters.allSiteAlarms);
+      const now = clock.now();
+      monitor.start(now);
+      // Alarms of sites deleted while ingest was away.
+      for (const alarm of monitor.engine.open())
+        if (!registry.sites.has(alarm.siteId)) monitor.siteRemoved(alarm.siteId, now);
+      corrections.start(now);
       ready = true;
+      markReady();
+      for (const [topic, payload] of pendingControl.splice(0)) handleControl(topic, payload);
+      await subscribed;
       timers = [setInterval(flushStates, config.stateFlushMs), setInterval(tick, config.levelTickMs)];
       log.info(
         {
           sites: registry.sites.size,
           devices: registry.devices.size,
           policy: registry.policy.id,
+          openAlarms: monitor.engine.open().length,
+          nextDailyReset: new Date(corrections.nextDailyReset()!).toISOString(),
           store: store.describe(),
         },
         'ingest running',
@@ -233,6 +376,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       flushStates();
       await Promise.all([dataClient?.endAsync(), registryClient?.endAsync()]);
       dataClient = registryClient = undefined;
+      ready = false;
+      readyPromise = new Promise<void>((resolve) => {
+        markReady = resolve;
+      });
     },
   };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyCounts, netOf, newDoorCounter, resetDoorCounter } from './door-counter.ts';
+import {
+  applyCounts,
+  baselineOf,
+  netOf,
+  newDoorCounter,
+  resetDoorCounter,
+  resumeDoorCounter,
+} from './door-counter.ts';
 
 const T0 = 1_764_313_200_000;
 const msg = (i: number, inTotal: number, outTotal: number, seq = i) => ({
@@ -46,5 +53,15 @@ describe('door counter', () => {
     expect(netOf(s)).toBe(0);
     applyCounts(s, msg(3, 6, 1, 2));
     expect(netOf(s)).toBe(3);
+  });
+
+  it('continues from a baseline saved before an ingest restart, and copes with a reboot in between', () => {
+    const s = newDoorCounter({ ts: 1, seq: 1, in: 30, out: 4 });
+    resetDoorCounter(s);
+    applyCounts(s, { ts: 2, seq: 2, in: 35, out: 5 });
+    const saved = baselineOf(s);
+    expect(netOf(resumeDoorCounter(saved, { ts: 3, seq: 3, in: 40, out: 6 }))).toBe(8);
+    expect(netOf(resumeDoorCounter(saved, { ts: 3, seq: 0, in: 2, out: 0 }))).toBe(6);
+    expect(netOf(resumeDoorCounter({ ...saved, zeroed: true }, { ts: 3, seq: 3, in: 40, out: 6 }))).toBe(0);
   });
 });

@@ -68,3 +68,36 @@ export function resetDoorCounter(s: DoorCounterState): void {
   s.baseIn = s.lastIn;
   s.baseOut = s.lastOut;
 }
+
+/** What a counter's correction state is at a moment, saved so it survives an ingest restart. */
+export type DoorBaseline = Pick<DoorCounterState, 'baseIn' | 'baseOut' | 'carried' | 'lastIn' | 'lastOut'> & {
+  /** Reset after the save, before the door was heard again: it counts from its next message. */
+  zeroed?: boolean;
+};
+
+export function baselineOf(s: DoorCounterState): DoorBaseline {
+  return { baseIn: s.baseIn, baseOut: s.baseOut, carried: s.carried, lastIn: s.lastIn, lastOut: s.lastOut };
+}
+
+/**
+ * A counter continued after an ingest restart from the baseline saved at the last correction.
+ * Totals at or above the saved ones mean the device kept counting: the saved baseline still holds.
+ * Lower totals mean it rebooted in between: what it had counted at the save is carried (the
+ * people counted between the save and its reboot are not known, as with any reboot).
+ *
+ * @example resumeDoorCounter({ baseIn: 30, baseOut: 4, carried: 0, lastIn: 30, lastOut: 4 }, { ts, seq: 9, in: 33, out: 4 }) // net 3
+ */
+export function resumeDoorCounter(b: DoorBaseline, msg: CountsMsg): DoorCounterState {
+  const s = newDoorCounter(msg);
+  if (b.zeroed) {
+    s.baseIn = msg.in;
+    s.baseOut = msg.out;
+  } else if (msg.in >= b.lastIn && msg.out >= b.lastOut) {
+    s.baseIn = b.baseIn;
+    s.baseOut = b.baseOut;
+    s.carried = b.carried;
+  } else {
+    s.carried = b.carried + (b.lastIn - b.baseIn) - (b.lastOut - b.baseOut);
+  }
+  return s;
+}

@@ -30,6 +30,28 @@ export function ingestMetrics(registry: Registry) {
       'Site states published on MQTT',
     ),
     sites: gauge(registry, 'jagajarak_ingest_sites', 'Sites with state, by level', ['level']),
+    alarmTransitions: counter(
+      registry,
+      'jagajarak_ingest_alarm_transitions_total',
+      'Alarm transitions (raised, escalated, acknowledged, cleared...), by type and action',
+      ['type', 'action'],
+    ),
+    openAlarms: gauge(registry, 'jagajarak_ingest_open_alarms', 'Alarms not cleared, by type and severity', [
+      'type',
+      'severity',
+    ]),
+    controlRequests: counter(
+      registry,
+      'jagajarak_ingest_control_requests_total',
+      'Operator requests on the control topics, by kind and outcome',
+      ['kind', 'outcome'],
+    ),
+    corrections: counter(
+      registry,
+      'jagajarak_ingest_count_corrections_total',
+      'Counting corrections applied (resets, manual corrections), by action and reason',
+      ['action', 'reason'],
+    ),
   };
 }
 export type IngestMetrics = ReturnType<typeof ingestMetrics>;

@@ -83,3 +83,25 @@ export function rejectedPoint(
     ts: now,
   };
 }
+
+/**
+ * A counting correction (reset or manual correction) as a `correction` point; the raw readings
+ * stay as they were. Unknown occupancy (no counter yet) is left out of the fields. The extra
+ * field `counts` (JSON) carries the door baselines and offset after the correction.
+ */
+export function correctionPoint(
+  siteId: string,
+  action: 'reset' | 'correct',
+  occupancy: { before: number | null; after: number | null },
+  reason: string,
+  by: string,
+  now: number,
+  baselines?: string,
+): StorePoint {
+  const fields: StorePoint['fields'] = { reason: reason.slice(0, 500), by };
+  // The site's correction state after it (SiteTracker.baselines), so a restart continues from it.
+  if (baselines !== undefined) fields.counts = baselines;
+  if (occupancy.before !== null) fields.occupancyBefore = occupancy.before;
+  if (occupancy.after !== null) fields.occupancyAfter = occupancy.after;
+  return { measurement: 'correction', tags: { site: siteId, action }, fields, ts: now };
+}

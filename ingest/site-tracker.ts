@@ -12,10 +12,14 @@ import type { Site } from '../shared/registry-schemas.ts';
 import type { SiteState } from '../shared/site-state.ts';
 import {
   applyCounts,
+  baselineOf,
   type CountOutcome,
+  type DoorBaseline,
   type DoorCounterState,
   netOf,
   newDoorCounter,
+  resetDoorCounter,
+  resumeDoorCounter,
 } from './door-counter.ts';
 import { initialLevelState, type LevelState, nextDeadline, nextLevel } from './level-machine.ts';
 
@@ -33,12 +37,30 @@ interface SiteRuntime {
   level: LevelState;
   updatedAt: number | null;
   lastSeenAt: number | null;
+  /** Operator's correction (people), added to the sensors' count before the clamp at 0. */
+  offset: number;
+}
+
+/** Occupancy before and after a correction (null while no counter has reported). */
+export interface CorrectionResult {
+  before: number | null;
+  after: number | null;
 }
 
 export type ApplyOutcome = CountOutcome | 'stale' | 'applied';
 
+/** A site's correction state (door baselines and offset), saved with each correction. */
+export interface CountBaselines {
+  offset: number;
+  doors: Record<string, DoorBaseline>;
+}
+
 export class SiteTracker {
   private readonly sites = new Map<string, SiteRuntime>();
+  /** Levels restored from open capacity alarms, taken up when the site's count is first known. */
+  private readonly seeds = new Map<string, LevelState>();
+  /** Correction state saved before a restart, taken up by each door's first message. */
+  private readonly resumed = new Map<string, CountBaselines>();
 
   constructor(
     private readonly registry: RegistryReplica,
@@ -53,7 +75,13 @@ export class SiteTracker {
       case 'counts': {
         const door = s.doors.get(msg.deviceId);
         const outcome = door ? applyCounts(door, msg.payload) : 'applied';
-        if (!door) s.doors.set(msg.deviceId, newDoorCounter(msg.payload));
+        if (!door) {
+          const saved = this.resumed.get(siteId)?.doors[msg.deviceId];
+          s.doors.set(
+            msg.deviceId,
+            saved ? resumeDoorCounter(saved, msg.payload) : newDoorCounter(msg.payload),
+          );
+        }
         return this.touched(s, outcome, msg.payload.ts);
       }
       case 'occupancy':
@@ -89,6 +117,11 @@ export class SiteTracker {
     const occupancy = this.occupancy(s);
     const load =
       occupancy === null ? null : loadOf(occupancy, siteCapacity(site, this.registry.policy).safeCapacity);
+    const seed = this.seeds.get(siteId);
+    if (seed && load !== null && s.level.level === 'unknown') {
+      s.level = seed;
+      this.seeds.delete(siteId);
+    }
     s.level = nextLevel(s.level, load, now, this.thresholdsFor(site));
     return s.level.level !== before;
   }
@@ -134,6 +167,85 @@ export class SiteTracker {
 
   forget(siteId: string): void {
     this.sites.delete(siteId);
+    this.seeds.delete(siteId);
+    this.resumed.delete(siteId);
+  }
+
+  /** The site's correction state now (saved with each correction). */
+  baselines(siteId: string): CountBaselines {
+    const s = this.sites.get(siteId);
+    const doors: Record<string, DoorBaseline> = {};
+    for (const [id, door] of s?.doors ?? []) doors[id] = baselineOf(door);
+    const saved = this.resumed.get(siteId)?.doors ?? {};
+    // Doors not heard from since a restart keep their saved baseline.
+    return { offset: s?.offset ?? this.resumed.get(siteId)?.offset ?? 0, doors: { ...saved, ...doors } };
+  }
+
+  /**
+   * After a restart, continues the site's counting from the state saved at its last correction
+   * (otherwise a restart would undo every reset: door totals count since the device booted).
+   */
+  resumeCounts(siteId: string, saved: CountBaselines): void {
+    if (this.sites.has(siteId)) return;
+    this.resumed.set(siteId, saved);
+  }
+
+  /**
+   * After a restart, starts the site's level machine at the level of its open capacity alarm, so
+   * hysteresis holds across the restart (a restored warning at 75% stays a warning instead of
+   * clearing and being raised again at 80%).
+   */
+  seedLevel(siteId: string, level: 'warning' | 'critical', since: number): void {
+    const current = this.sites.get(siteId)?.level.level;
+    if (current !== undefined && current !== 'unknown') return;
+    this.seeds.set(siteId, { level, since, warnPendingSince: null, critPendingSince: null });
+  }
+
+  /** What the sensors say before corrections and the clamp: absolute count, door net. */
+  rawCounts(siteId: string): { absolute: number | null; doorNet: number | null } {
+    const s = this.sites.get(siteId);
+    return {
+      absolute: s && s.absolute.size > 0 ? sum([...s.absolute.values()].map((r) => r.value)) : null,
+      doorNet: s && s.doors.size > 0 ? sum([...s.doors.values()].map(netOf)) : null,
+    };
+  }
+
+  /**
+   * Zeroes the live count (daily reset, end of a bus line, by hand): every door counter restarts
+   * from its current totals and the operator's offset goes. Absolute sensors (camera, depth) are
+   * left alone: they measure the head count itself and do not drift (DOMAIN.md "Counting people").
+   */
+  resetCounts(siteId: string): CorrectionResult {
+    const saved = this.resumed.get(siteId);
+    if (saved) {
+      saved.offset = 0;
+      for (const door of Object.values(saved.doors)) door.zeroed = true;
+    }
+    const s = this.sites.get(siteId);
+    if (!s) return { before: null, after: null };
+    const before = this.occupancy(s);
+    for (const door of s.doors.values()) resetDoorCounter(door);
+    s.offset = 0;
+    return { before, after: this.occupancy(s) };
+  }
+
+  /** True when the site has counts to correct, live or saved from before a restart. */
+  counted(siteId: string): boolean {
+    return this.sites.has(siteId) || this.resumed.has(siteId);
+  }
+
+  /**
+   * Sets the live count to what an operator counted, as an offset over the sensors: the raw series
+   * stay untouched and later readings move the count from the corrected value. Undefined when the
+   * site has no count yet (nothing to correct).
+   */
+  correctCount(siteId: string, occupancy: number): CorrectionResult | undefined {
+    const s = this.sites.get(siteId);
+    const before = s ? this.occupancy(s) : null;
+    if (!s || before === null) return undefined;
+    s.offset = 0;
+    s.offset = occupancy - (this.occupancy(s, false) ?? 0);
+    return { before, after: this.occupancy(s) };
   }
 
   /** Drops a device's contribution (device deleted or moved to another site). */
@@ -145,10 +257,12 @@ export class SiteTracker {
     return affected;
   }
 
-  private occupancy(s: SiteRuntime): number | null {
-    if (s.absolute.size > 0) return sum([...s.absolute.values()].map((r) => r.value));
-    if (s.doors.size > 0) return Math.max(0, sum([...s.doors.values()].map(netOf)));
-    return null;
+  private occupancy(s: SiteRuntime, clamp = true): number | null {
+    let counted: number;
+    if (s.absolute.size > 0) counted = sum([...s.absolute.values()].map((r) => r.value));
+    else if (s.doors.size > 0) counted = sum([...s.doors.values()].map(netOf));
+    else return null;
+    return clamp ? Math.max(0, counted + s.offset) : counted + s.offset;
   }
 
   private touched(s: SiteRuntime, outcome: ApplyOutcome, ts: number): ApplyOutcome {
@@ -168,6 +282,7 @@ export class SiteTracker {
         level: initialLevelState(now),
         updatedAt: null,
         lastSeenAt: null,
+        offset: this.resumed.get(siteId)?.offset ?? 0,
       };
       this.sites.set(siteId, s);
     }
