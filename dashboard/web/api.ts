@@ -3,11 +3,19 @@
  * `jj_session` cookie (same origin), so no token is ever kept in page-readable storage; the
  * `token` the login answer carries is for scripts and is ignored here.
  */
+import type { Alarm, AlarmType, Severity } from '../../shared/alarms.ts';
+import type { DeviceType, SiteInput, SiteKind } from '../../shared/registry-schemas.ts';
 import type { HistoryBucket, SiteView } from '../../shared/site-state.ts';
+import type { AlarmEvent } from './alarm-order.ts';
+
+export const ROLES = ['admin', 'operator', 'manager'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface User {
   username: string;
-  role: string;
+  role: Role;
+  /** Manager only: the sites this user may see. */
+  sites?: string[];
 }
 
 export interface ServerInfo {
@@ -34,19 +42,125 @@ export interface HistoryResponse {
   buckets: HistoryBucket[];
 }
 
+/** Body of `PATCH /api/sites/:id`: only what changes; `null` removes an optional field. */
+export interface SitePatch {
+  name?: string;
+  designCapacity?: number;
+  areaM2?: number | null;
+  policyPct?: number | null;
+  route?: string | null;
+}
+
+export type AlarmVerb = 'ack' | 'clear' | 'comment' | 'assign';
+
+export interface AlarmQuery {
+  /** `open` = not cleared (open and acknowledged). Omitted: whatever the server keeps. */
+  state?: 'open' | 'acknowledged' | 'cleared';
+  siteId?: string;
+  type?: AlarmType;
+}
+
+export interface DeviceListing {
+  id: string;
+  siteId: string;
+  type: DeviceType;
+  name?: string;
+  createdAt?: string;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  sites?: string[];
+  minSeverity?: Severity;
+  format?: 'json' | 'text';
+  createdAt?: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  secret: string;
+  sites?: string[];
+  minSeverity?: Severity;
+  format?: 'json' | 'text';
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'suppressed';
+
+export interface Delivery {
+  id: string;
+  webhookId: string;
+  alarmId: string;
+  event: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError?: string;
+  createdAt: string | number;
+  deliveredAt?: string | number | null;
+}
+
+export type KindPct = Partial<Record<SiteKind, number>>;
+
+export interface PolicyPresetInfo {
+  id: string;
+  label: { id: string; en: string };
+  pct: Record<SiteKind, number>;
+}
+
+export interface PolicyChange {
+  from: string | { id: string; kindPct?: KindPct };
+  to: string | { id: string; kindPct?: KindPct };
+  at: string | number;
+  by: string;
+  fromKindPct?: KindPct;
+  toKindPct?: KindPct;
+}
+
+export interface PolicyState {
+  current: { id: string; kindPct?: KindPct };
+  presets: PolicyPresetInfo[];
+  changes: PolicyChange[];
+}
+
+export interface UserInput {
+  username: string;
+  password: string;
+  role: Role;
+  sites: string[];
+}
+
+/**
+ * `GET /api/policy` as the UI needs it. Accepts both `{current: {id, kindPct}, ...}` and the
+ * flat `{id, kindPct, label, presets, changes}` the first server version answered.
+ */
+export function normalizePolicy(raw: unknown): PolicyState {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const current = (r.current as PolicyState['current'] | undefined) ?? {
+    id: String(r.id ?? ''),
+    ...(r.kindPct ? { kindPct: r.kindPct as KindPct } : {}),
+  };
+  return {
+    current,
+    presets: Array.isArray(r.presets) ? (r.presets as PolicyPresetInfo[]) : [],
+    changes: Array.isArray(r.changes) ? (r.changes as PolicyChange[]) : [],
+  };
+}
+
 /** An answer with a 4xx/5xx status; `status` 0 means the server could not be reached. */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly status: number,
     message: string,
+    /** The server's own `{"error"}` text (or the status text), without method and path. */
+    readonly reason = message,
   ) {
     super(message);
   }
 }
 
 async function request<T>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
   signal?: AbortSignal,
@@ -65,7 +179,7 @@ async function request<T>(
     });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, `${method} ${path}: ${(err as Error).message}`);
+    throw new ApiError(0, `${method} ${path}: ${(err as Error).message}`, (err as Error).message);
   }
   const text = await res.text();
   let json: unknown;
@@ -79,7 +193,7 @@ async function request<T>(
       json && typeof json === 'object' && 'error' in json
         ? String((json as { error: unknown }).error)
         : res.statusText;
-    throw new ApiError(res.status, `${method} ${path}: ${message}`);
+    throw new ApiError(res.status, `${method} ${path}: ${message}`, message);
   }
   return json as T;
 }
@@ -110,4 +224,54 @@ export const api = {
       signal,
     ),
   info: () => request<ServerInfo>('GET', '/api/info'),
+
+  alarms: (query: AlarmQuery = {}, signal?: AbortSignal) =>
+    request<Alarm[]>('GET', `/api/alarms${queryString({ ...query })}`, undefined, signal),
+  /** Every stored transition of a site's alarms (default: the last 7 days), oldest first. */
+  alarmEvents: (siteId: string, signal?: AbortSignal) =>
+    request<AlarmEvent[]>(
+      'GET',
+      `/api/sites/${encodeURIComponent(siteId)}/alarm-events?limit=2000`,
+      undefined,
+      signal,
+    ),
+  /** Acknowledge, clear, comment or assign; answers the alarm as ingest left it. */
+  alarmAction: (id: string, verb: AlarmVerb, body: { comment?: string; assignee?: string | null }) =>
+    request<Alarm>('POST', `/api/alarms/${encodeURIComponent(id)}/${verb}`, body),
+
+  resetCounts: (siteId: string, reason: 'manual' | 'end-of-line') =>
+    request<unknown>('POST', `/api/sites/${encodeURIComponent(siteId)}/counts/reset`, { reason }),
+  correctCounts: (siteId: string, occupancy: number, reason: string) =>
+    request<unknown>('POST', `/api/sites/${encodeURIComponent(siteId)}/counts/correct`, {
+      occupancy,
+      reason,
+    }),
+
+  createSite: (input: SiteInput) => request<unknown>('POST', '/api/sites', input),
+  /** Admin: change a site; `null` removes an optional field (e.g. the site's own policy share). */
+  updateSite: (id: string, patch: SitePatch) =>
+    request<unknown>('PATCH', `/api/sites/${encodeURIComponent(id)}`, patch),
+  devices: () => request<DeviceListing[]>('GET', '/api/devices'),
+  createDevice: (input: { id: string; siteId: string; type: DeviceType; name?: string }) =>
+    request<{ id: string; secret: string }>('POST', '/api/devices', input),
+
+  users: () => request<User[]>('GET', '/api/users'),
+  createUser: (input: UserInput) => request<User>('POST', '/api/users', input),
+  updateUser: (username: string, patch: { role?: Role; sites?: string[]; password?: string }) =>
+    request<User>('PATCH', `/api/users/${encodeURIComponent(username)}`, patch),
+  deleteUser: (username: string) => request<unknown>('DELETE', `/api/users/${encodeURIComponent(username)}`),
+
+  webhooks: () => request<Webhook[]>('GET', '/api/webhooks'),
+  createWebhook: (input: WebhookInput) => request<Webhook>('POST', '/api/webhooks', input),
+  deleteWebhook: (id: string) => request<unknown>('DELETE', `/api/webhooks/${encodeURIComponent(id)}`),
+  deliveries: (limit = 50) => request<Delivery[]>('GET', `/api/webhooks/deliveries${queryString({ limit })}`),
+
+  policy: async () => normalizePolicy(await request<unknown>('GET', '/api/policy')),
+  setPolicy: (id: string, kindPct?: KindPct) =>
+    request<unknown>('PUT', '/api/policy', kindPct && Object.keys(kindPct).length ? { id, kindPct } : { id }),
 };
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
+}

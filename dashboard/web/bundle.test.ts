@@ -87,6 +87,18 @@ describe('index.html', () => {
       'filter-kind',
       'filter-level',
       'lang-toggle',
+      'nav-overview',
+      'nav-alarms',
+      'nav-admin',
+      'alarm-count',
+      'critical-toast',
+      'sound-toggle',
+      'notify-permission',
+      'alarm-list',
+      'alarms-view',
+      'admin-view',
+      'detail-alarms',
+      'corrections',
     ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }
@@ -100,6 +112,10 @@ describe('index.html', () => {
 
   it('announces the connection state to screen readers', () => {
     expect(html).toMatch(/data-testid="conn-state"[^>]*aria-live="polite"/);
+  });
+
+  it('keeps the alarm badge inside the alarms navigation button', () => {
+    expect(html).toMatch(/data-testid="nav-alarms"[^>]*>[\s\S]*?data-testid="alarm-count"[\s\S]*?<\/button>/);
   });
 
   it('ships a stylesheet that imports nothing from elsewhere', () => {

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALARM_ACTIONS, ALARM_STATES, ALARM_TYPES } from '../../shared/alarms.ts';
 import { LEVELS, SITE_KINDS } from '../../shared/registry-schemas.ts';
+import { ROLES } from './api.ts';
 import {
+  alarmStateText,
+  alarmTypeText,
   DEFAULT_LANG,
   kindText,
   LANGS,
@@ -9,6 +13,7 @@ import {
   MESSAGES,
   type MessageKey,
   otherLang,
+  severityText,
   translate,
 } from './i18n.ts';
 
@@ -77,5 +82,41 @@ describe('i18n', () => {
     const keys = [...html.matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)].map((m) => m[1]!);
     expect(keys.length).toBeGreaterThan(20);
     for (const key of keys) expect(MESSAGES.id, key).toHaveProperty([key]);
+  });
+
+  it('names the alarm types as operators say them, in both languages', () => {
+    expect(ALARM_TYPES.map((type) => alarmTypeText('id', type))).toEqual([
+      'kapasitas',
+      'demam',
+      'perangkat offline',
+      'gangguan sensor',
+    ]);
+    expect(ALARM_TYPES.map((type) => alarmTypeText('en', type))).toEqual([
+      'capacity',
+      'fever',
+      'device offline',
+      'sensor fault',
+    ]);
+  });
+
+  it('tells alarm severity by text and icon, the same words as the site levels', () => {
+    expect(severityText('id', 'critical')).toBe(levelText('id', 'critical'));
+    expect(severityText('id', 'warning')).toBe('WASPADA !');
+    expect(severityText('en', 'critical')).toBe('CRITICAL ▲');
+  });
+
+  it('names every alarm state, history action and user role of the contract', () => {
+    expect(alarmStateText('id', 'open')).toBe('terbuka');
+    expect(alarmStateText('id', 'acknowledged')).toBe('diakui');
+    for (const lang of LANGS) {
+      for (const state of ALARM_STATES) expect(alarmStateText(lang, state)).not.toMatch(/^alarm\./);
+      for (const action of ALARM_ACTIONS) expect(MESSAGES[lang]).toHaveProperty([`alarm.action.${action}`]);
+      for (const role of ROLES) expect(MESSAGES[lang]).toHaveProperty([`role.${role}`]);
+    }
+  });
+
+  it('warns that a device secret is shown only once, in both languages', () => {
+    expect(translate('id', 'device.secretWarning')).toMatch(/sekali/);
+    expect(translate('en', 'device.secretWarning')).toMatch(/only once/);
   });
 });

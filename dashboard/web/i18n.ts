@@ -5,12 +5,15 @@
  *
  * Placeholders are `{name}`; `t('age.seconds', { n: 12 })` -> `12 dtk lalu`.
  */
+import type { AlarmState, AlarmType, Severity } from '../../shared/alarms.ts';
 import type { Level, SiteKind } from '../../shared/registry-schemas.ts';
+import { adminMessagesEn, adminMessagesId } from './messages-admin.ts';
+import { alarmMessagesEn, alarmMessagesId } from './messages-alarms.ts';
 
 export const LANGS = ['id', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
-const id = {
+const baseId = {
   'app.name': 'jagajarak',
   'app.tagline': 'Pantau keramaian dan kapasitas aman',
   'skip.main': 'Langsung ke isi',
@@ -111,9 +114,11 @@ const id = {
   'error.generic': 'Terjadi kesalahan. Coba lagi.',
 } as const;
 
+const id = { ...baseId, ...alarmMessagesId, ...adminMessagesId };
+
 export type MessageKey = keyof typeof id;
 
-const en: Record<MessageKey, string> = {
+const baseEn: Record<keyof typeof baseId, string> = {
   'app.name': 'jagajarak',
   'app.tagline': 'Crowd and safe capacity monitor',
   'skip.main': 'Skip to content',
@@ -214,6 +219,8 @@ const en: Record<MessageKey, string> = {
   'error.generic': 'Something went wrong. Try again.',
 };
 
+const en: Record<MessageKey, string> = { ...baseEn, ...alarmMessagesEn, ...adminMessagesEn };
+
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { id, en };
 
 /** Icons that go with each level's text, so the level is never told by colour alone (WCAG 1.4.1). */
@@ -246,6 +253,27 @@ export function levelText(lang: Lang, level: Level): string {
 
 export function kindText(lang: Lang, kind: SiteKind): string {
   return translate(lang, `kind.${kind}`);
+}
+
+/** Icons of alarm severities: the same as the matching site levels. */
+export const SEVERITY_ICONS: Record<Severity, string> = {
+  critical: LEVEL_ICONS.critical,
+  warning: LEVEL_ICONS.warning,
+};
+
+/** `KRITIS ▲`, `WARNING !`: an alarm's severity as text plus icon. */
+export function severityText(lang: Lang, severity: Severity): string {
+  return `${translate(lang, `alarm.severity.${severity}`)} ${SEVERITY_ICONS[severity]}`;
+}
+
+/** `kapasitas`, `demam`, `perangkat offline`, `gangguan sensor`. */
+export function alarmTypeText(lang: Lang, type: AlarmType): string {
+  return translate(lang, `alarm.type.${type}`);
+}
+
+/** `terbuka`, `diakui`, `selesai`. */
+export function alarmStateText(lang: Lang, state: AlarmState): string {
+  return translate(lang, `alarm.state.${state}`);
 }
 
 /** The other language, the one the toggle switches to. */

@@ -6,6 +6,7 @@
  * caller is told and decides (re-check the session, show the login).
  */
 import { io, type Socket } from 'socket.io-client';
+import type { Alarm } from '../../shared/alarms.ts';
 import type { SiteView } from '../../shared/site-state.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket-events.ts';
 
@@ -17,6 +18,10 @@ export interface LiveHandlers {
   update(sites: SiteView[]): void;
   remove(ids: string[]): void;
   info(info: { store: 'influx' | 'memory'; policyId: string }): void;
+  /** Open alarms the user may see, after every (re)connect. */
+  alarmSnapshot(alarms: Alarm[]): void;
+  /** Alarms that changed (a cleared one arrives with state `cleared`). */
+  alarmUpdate(alarms: Alarm[]): void;
   /** The server refused or dropped the connection on purpose (e.g. the session ended). */
   refused(): void;
 }
@@ -66,6 +71,8 @@ export function connectLive(handlers: LiveHandlers): LiveConnection {
   socket.on('sites:update', (sites) => handlers.update(sites));
   socket.on('sites:remove', (ids) => handlers.remove(ids));
   socket.on('server:info', (info) => handlers.info(info));
+  socket.on('alarms:snapshot', (alarms) => handlers.alarmSnapshot(Array.isArray(alarms) ? alarms : []));
+  socket.on('alarms:update', (alarms) => handlers.alarmUpdate(Array.isArray(alarms) ? alarms : []));
 
   return {
     resync: () =>

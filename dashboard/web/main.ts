@@ -1,29 +1,36 @@
 /**
  * Entry of the operator screen (bundled by the dashboard server into /assets/app.js). Checks
- * the session, then wires the live feed into the site store and the views. Everything a
- * session starts is stopped again on logout or when the session expires.
+ * the session, then wires the live feed into the site and alarm stores and the views, and shows
+ * the view the hash names (router.ts). Everything a session starts is stopped again on logout
+ * or when the session expires.
  */
+import { createAdminView } from './admin-view.ts';
+import { createAlarmCue } from './alarm-cue.ts';
+import { createAlarmStore } from './alarm-store.ts';
+import { createAlarmsView } from './alarms-view.ts';
 import { api, type ServerInfo, type User } from './api.ts';
 import { byTestId } from './dom.ts';
 import { createHeader } from './header.ts';
 import type { MessageKey } from './i18n.ts';
-import { connectLive, type LiveConnection } from './live.ts';
+import { connectLive } from './live.ts';
 import { initLocale } from './locale.ts';
 import { createLogin } from './login.ts';
-import { createOverview, type Overview } from './overview.ts';
-import { createSiteDetail, type SiteDetail } from './site-detail.ts';
+import { createNav } from './nav.ts';
+import { createOverview } from './overview.ts';
+import { type AdminTab, allowedRoute, parseRoute, type Route, routeHash } from './router.ts';
+import { createSiteAlarms } from './site-alarms.ts';
+import { createSiteCorrections } from './site-corrections.ts';
+import { createSiteDetail } from './site-detail.ts';
 import { createSiteStore } from './site-store.ts';
 
 /** After the server refused the socket but the session is still good, wait before retrying. */
 const REFUSED_RETRY_MS = 3000;
 /** A tab hidden longer than this asks for a fresh snapshot when it is shown again. */
 const RESYNC_AFTER_HIDDEN_MS = 5 * 60_000;
-const HASH_PREFIX = '#/sites/';
 
 interface Session {
-  live: LiveConnection;
-  overview: Overview;
-  detail: SiteDetail;
+  user: User;
+  applyRoute(): void;
   stop(): void;
 }
 
@@ -33,16 +40,32 @@ const raf = (callback: () => void) => {
 
 initLocale();
 const appView = byTestId('app-view');
+const views = {
+  overview: byTestId('overview-view'),
+  alarms: byTestId('alarms-view'),
+  admin: byTestId('admin-view'),
+};
 const store = createSiteStore(raf);
+// A timer, not a frame: frames stop in a hidden tab, where a browser notification matters most.
+const alarmStore = createAlarmStore((callback) => setTimeout(callback, 0));
 const header = createHeader({ onLogout: () => void logout() });
+let lastAdminTab: AdminTab = 'sites';
+const nav = createNav({
+  onNavigate: (view) => go(view === 'admin' ? { view, tab: lastAdminTab } : { view }),
+});
+const cue = createAlarmCue({
+  siteName: (siteId) => store.get(siteId)?.name,
+  onShow: () => go({ view: 'alarms' }),
+});
+const corrections = createSiteCorrections();
 const login = createLogin({ onLoggedIn: (user) => startSession(user) });
 let session: Session | undefined;
 let info: ServerInfo | undefined;
 
-function siteFromHash(): string | undefined {
-  return location.hash.startsWith(HASH_PREFIX)
-    ? decodeURIComponent(location.hash.slice(HASH_PREFIX.length)) || undefined
-    : undefined;
+function go(route: Route): void {
+  const hash = routeHash(route);
+  if (location.hash === hash) session?.applyRoute();
+  else location.hash = hash;
 }
 
 async function refreshInfo(): Promise<void> {
@@ -59,28 +82,94 @@ function startSession(user: User): void {
   login.hide();
   appView.hidden = false;
   header.setUser(user);
+  nav.setRole(user.role);
+  cue.setActive(true);
+  corrections.setRole(user.role);
   void refreshInfo();
+
+  const route = () => allowedRoute(parseRoute(location.hash), user.role);
 
   const select = (siteId: string) => {
     overview.setSelected(siteId);
     detail.open(siteId);
-    if (siteFromHash() !== siteId)
-      history.replaceState(null, '', `${HASH_PREFIX}${encodeURIComponent(siteId)}`);
+    siteAlarms.open(siteId);
+    const site = store.get(siteId);
+    corrections.setSite(site ? { id: site.id, name: site.name } : undefined);
+    const hash = routeHash({ view: 'overview', siteId });
+    if (location.hash !== hash) history.replaceState(null, '', hash);
   };
   const overview = createOverview({ store, onSelect: select, schedule: raf });
   const detail = createSiteDetail({
     store,
     onClose: (siteId) => {
       overview.setSelected(undefined);
+      siteAlarms.close();
+      corrections.setSite(undefined);
+      if (views.overview.hidden) return;
       overview.focusRow(siteId);
-      if (siteFromHash()) history.replaceState(null, '', location.pathname + location.search);
+      if (parseRoute(location.hash).view === 'overview' && location.hash.startsWith('#/sites/'))
+        history.replaceState(null, '', routeHash({ view: 'overview' }));
     },
   });
+  const siteAlarms = createSiteAlarms({ alarms: alarmStore });
+  const alarmsView = createAlarmsView({
+    alarms: alarmStore,
+    sites: store,
+    onOpenSite: (siteId) => go({ view: 'overview', siteId }),
+  });
+  const adminView = createAdminView({
+    sites: store,
+    onTab: (tab) => go({ view: 'admin', tab }),
+    onPolicyChanged: () => void refreshInfo(),
+  });
+
+  const applyRoute = () => {
+    const wanted = parseRoute(location.hash);
+    const current = allowedRoute(wanted, user.role);
+    if (current !== wanted) history.replaceState(null, '', routeHash(current));
+    for (const [name, el] of Object.entries(views)) el.hidden = name !== current.view;
+    nav.setActive(current.view);
+    if (current.view === 'admin') {
+      lastAdminTab = current.tab;
+      adminView.show(current.tab);
+    } else {
+      adminView.hide();
+    }
+    if (current.view === 'overview' && current.siteId) {
+      if (current.siteId !== detail.siteId && store.get(current.siteId)) select(current.siteId);
+    } else if (detail.siteId) {
+      detail.close();
+    }
+  };
+
+  // `server:info` comes only on connect; a policy switched elsewhere shows up as new safe
+  // capacities, so the header re-reads the policy in force when they change (at most every 2 s).
+  const capacities = new Map<string, number>();
+  let infoTimer: ReturnType<typeof setTimeout> | undefined;
   const unsubscribe = store.subscribe((changes) => {
+    let capacityChanged = false;
+    for (const id of changes.changed) {
+      const cap = store.get(id)?.safeCapacity;
+      if (cap === undefined) continue;
+      if (capacities.has(id) && capacities.get(id) !== cap) capacityChanged = true;
+      capacities.set(id, cap);
+    }
+    if (capacityChanged)
+      infoTimer ??= setTimeout(() => {
+        infoTimer = undefined;
+        void refreshInfo();
+      }, 2000);
     detail.onChanges(changes);
     // Deep link (#/sites/<id>): open once the site is known.
-    const wanted = siteFromHash();
-    if (wanted && !detail.siteId && store.get(wanted)) select(wanted);
+    const current = route();
+    if (current.view === 'overview' && current.siteId && !detail.siteId && store.get(current.siteId))
+      select(current.siteId);
+  });
+  const unsubscribeAlarms = alarmStore.subscribe(({ newCritical }) => {
+    nav.setAlarmCounts(alarmStore.counts());
+    // Only sites this user sees (the server scopes; the site store holds exactly those).
+    const fresh = newCritical.filter((a) => !store.loaded || store.get(a.siteId));
+    if (fresh.length) cue.raise(fresh);
   });
 
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -89,6 +178,8 @@ function startSession(user: User): void {
     snapshot: (sites) => store.snapshot(sites),
     update: (sites) => store.update(sites),
     remove: (ids) => store.remove(ids),
+    alarmSnapshot: (alarms) => alarmStore.snapshot(alarms),
+    alarmUpdate: (alarms) => alarmStore.update(alarms),
     info: (next) => {
       if (!info || info.store !== next.store || info.policy.id !== next.policyId) void refreshInfo();
     },
@@ -107,7 +198,7 @@ function startSession(user: User): void {
   // A first paint from HTTP while the socket connects; the socket snapshot then takes over.
   api.sites().then(
     (sites) => {
-      if (!store.loaded && session?.live === live) store.snapshot(sites);
+      if (!store.loaded && session?.stop === stop) store.snapshot(sites);
     },
     () => undefined,
   );
@@ -115,45 +206,49 @@ function startSession(user: User): void {
   const ticker = setInterval(() => {
     overview.tick();
     detail.tick();
+    alarmsView.tick();
+    siteAlarms.tick();
   }, 1000);
   let hiddenAt = 0;
   const onVisibility = () => {
     if (document.hidden) hiddenAt = Date.now();
     else if (hiddenAt && Date.now() - hiddenAt > RESYNC_AFTER_HIDDEN_MS) live.resync().catch(() => undefined);
   };
-  const onHash = () => {
-    const wanted = siteFromHash();
-    if (wanted && wanted !== detail.siteId && store.get(wanted)) select(wanted);
-    else if (!wanted && detail.siteId) detail.close();
-  };
   document.addEventListener('visibilitychange', onVisibility);
-  window.addEventListener('hashchange', onHash);
+  window.addEventListener('hashchange', applyRoute);
 
-  session = {
-    live,
-    overview,
-    detail,
-    stop() {
-      clearInterval(ticker);
-      clearTimeout(retry);
-      document.removeEventListener('visibilitychange', onVisibility);
-      window.removeEventListener('hashchange', onHash);
-      unsubscribe();
-      live.close();
-      detail.destroy();
-      overview.destroy();
-    },
-  };
+  function stop() {
+    clearInterval(ticker);
+    clearTimeout(retry);
+    clearTimeout(infoTimer);
+    document.removeEventListener('visibilitychange', onVisibility);
+    window.removeEventListener('hashchange', applyRoute);
+    unsubscribe();
+    unsubscribeAlarms();
+    live.close();
+    detail.destroy();
+    siteAlarms.destroy();
+    overview.destroy();
+    alarmsView.destroy();
+    adminView.hide();
+  }
+  session = { user, applyRoute, stop };
+  applyRoute();
 }
 
 function endSession(reason?: MessageKey): void {
   session?.stop();
   session = undefined;
   store.clear();
+  alarmStore.clear();
   appView.hidden = true;
   header.setConnection(undefined);
   header.setUser(undefined);
   header.setInfo(undefined);
+  nav.setRole(undefined);
+  nav.setAlarmCounts(alarmStore.counts());
+  cue.setActive(false);
+  corrections.setRole(undefined);
   info = undefined;
   login.show(reason);
 }

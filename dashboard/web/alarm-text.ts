@@ -1,0 +1,137 @@
+/**
+ * Alarms as text: what the condition is in numbers (`312 orang, kapasitas aman 250 (125%)`,
+ * `suhu tubuh 38,2 °C`), since when in WIB, and each step of its history. Pure functions (the
+ * current time is passed in), tested in Node.
+ *
+ * `details` is free-form per type (shared/alarms.ts); the keys ingest writes are read here with
+ * fallbacks, and anything unknown is shown as `key: value` rather than hidden.
+ */
+import type { Alarm, AlarmTransition } from '../../shared/alarms.ts';
+import {
+  formatAge,
+  formatCelsius,
+  formatDateTimeWib,
+  formatLoad,
+  formatNumber,
+  formatTimeWib,
+} from './format.ts';
+import { type Lang, type MessageKey, translate } from './i18n.ts';
+
+type Details = Alarm['details'];
+
+const num = (d: Details, ...keys: string[]): number | undefined => {
+  for (const key of keys) {
+    const v = d[key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return undefined;
+};
+
+const str = (d: Details, ...keys: string[]): string | undefined => {
+  for (const key of keys) {
+    const v = d[key];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+};
+
+/** Keys each type's summary already tells, so they are not repeated as `key: value`. */
+const KNOWN: Record<Alarm['type'], string[]> = {
+  capacity: ['occupancy', 'safeCapacity', 'load', 'level'],
+  fever: ['celsius', 'deviceId', 'kind'],
+  'device-offline': [
+    'deviceIds',
+    'devices',
+    'silent',
+    'deviceId',
+    'lastSeenAt',
+    'silentCount',
+    'deviceCount',
+  ],
+  'sensor-fault': ['reason', 'fault', 'deviceId'],
+};
+
+function otherDetails(alarm: Alarm, lang: Lang): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(alarm.details)) {
+    if (KNOWN[alarm.type].includes(key) || value === null) continue;
+    out.push(`${key}: ${typeof value === 'number' ? formatNumber(value, lang, 2) : String(value)}`);
+  }
+  return out;
+}
+
+/**
+ * @example alarmSummary({ type: 'capacity', details: { occupancy: 312, safeCapacity: 250, load: 1.248 } }, 'id')
+ *   // '312 orang, kapasitas aman 250 (125%)'
+ */
+export function alarmSummary(alarm: Alarm, lang: Lang): string {
+  const d = alarm.details;
+  const parts: string[] = [];
+  if (alarm.type === 'capacity') {
+    const occ = num(d, 'occupancy');
+    const cap = num(d, 'safeCapacity');
+    if (occ !== undefined && cap !== undefined) {
+      const load = num(d, 'load') ?? (cap > 0 ? occ / cap : null);
+      parts.push(
+        translate(lang, 'alarm.detail.capacity', {
+          occ: formatNumber(occ, lang),
+          cap: cap === 0 ? translate(lang, 'load.closed') : formatNumber(cap, lang),
+          load: formatLoad(load, lang, occ, cap),
+        }),
+      );
+    }
+  } else if (alarm.type === 'fever') {
+    const celsius = num(d, 'celsius');
+    if (celsius !== undefined)
+      parts.push(translate(lang, 'alarm.detail.fever', { celsius: formatCelsius(celsius, lang) }));
+    const device = str(d, 'deviceId');
+    if (device) parts.push(translate(lang, 'alarm.detail.device', { device }));
+  } else if (alarm.type === 'device-offline') {
+    const devices = str(d, 'deviceIds', 'devices', 'silent', 'deviceId');
+    if (devices)
+      parts.push(translate(lang, 'alarm.detail.offline', { devices: devices.split(',').join(', ') }));
+  } else {
+    const reason = str(d, 'reason', 'fault');
+    if (reason) parts.push(translate(lang, 'alarm.detail.fault', { reason }));
+    const device = str(d, 'deviceId');
+    if (device) parts.push(translate(lang, 'alarm.detail.device', { device }));
+  }
+  parts.push(...otherDetails(alarm, lang));
+  return parts.join(' · ');
+}
+
+/** A clock time for today, a date and time beyond 20 hours (an alarm open overnight). */
+export function alarmTime(ms: number, lang: Lang, nowMs: number): string {
+  return nowMs - ms > 20 * 3_600_000 ? formatDateTimeWib(ms, lang) : formatTimeWib(ms, lang, false);
+}
+
+/** @example alarmSince(alarm, 'id', now) // 'sejak 14.05 WIB (3 mnt lalu)' */
+export function alarmSince(alarm: Alarm, lang: Lang, nowMs: number): string {
+  return translate(lang, 'alarm.since', {
+    time: alarmTime(alarm.raisedAt, lang, nowMs),
+    age: formatAge(Math.max(0, nowMs - alarm.raisedAt), lang),
+  });
+}
+
+/** The newest comment on the alarm, if any. */
+export function lastComment(alarm: Alarm): AlarmTransition | undefined {
+  for (let i = alarm.history.length - 1; i >= 0; i--) {
+    const step = alarm.history[i]!;
+    if (step.comment) return step;
+  }
+  return undefined;
+}
+
+/**
+ * One line of an alarm's history: `14.05 WIB · diakui oleh budi · “petugas menuju lokasi”`.
+ *
+ * @example transitionText({ at, action: 'acknowledged', by: 'budi' }, 'id', now) // '14.05 WIB · diakui oleh budi'
+ */
+export function transitionText(step: AlarmTransition, lang: Lang, nowMs: number): string {
+  const action = translate(lang, `alarm.action.${step.action}` as MessageKey);
+  const parts = [alarmTime(step.at, lang, nowMs), translate(lang, 'alarm.by', { action, by: step.by })];
+  if (step.action === 'assigned')
+    parts.push(step.assignee ? step.assignee : translate(lang, 'alarm.unassigned'));
+  if (step.comment) parts.push(`“${step.comment}”`);
+  return parts.join(' · ');
+}
