@@ -102,6 +102,11 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
   };
   users.on('change', onUserChange);
 
+  const serverInfo = () => ({ store: options.storeKind, policyId: registry.policy().record.id });
+  // Every open browser shows the policy in force, so a switch reaches them all at once.
+  const onPolicy = () => io.emit('server:info', serverInfo());
+  registry.on('policy', onPolicy);
+
   io.on('connection', (socket) => {
     const { user, expiresAt } = socket.data;
     metrics.sockets.inc();
@@ -109,7 +114,7 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
     // A session ends at its expiry for live sockets too, not only for HTTP requests.
     const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - options.now()));
     expiryTimers.add(expiry);
-    socket.emit('server:info', { store: options.storeKind, policyId: registry.policy().record.id });
+    socket.emit('server:info', serverInfo());
     snapshot(socket);
     socket.on('sites:resync', (ack) => {
       const count = snapshot(socket);
@@ -174,6 +179,7 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
     close(): Promise<void> {
       clearInterval(interval);
       users.off('change', onUserChange);
+      registry.off('policy', onPolicy);
       for (const timer of expiryTimers) clearTimeout(timer);
       expiryTimers.clear();
       return new Promise<void>((resolve) => {
