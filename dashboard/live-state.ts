@@ -86,6 +86,11 @@ export class LiveState {
     this.dirty.add(siteId);
   }
 
+  /** The latest state ingest published for the site, as received. */
+  state(siteId: string): SiteState | undefined {
+    return this.states.get(siteId);
+  }
+
   view(siteId: string): SiteView | undefined {
     const site = this.registry.getSite(siteId);
     return site ? buildView(site, this.states.get(siteId), this.registry.policy().preset) : undefined;

@@ -20,6 +20,7 @@ import { type AppEnv, requireRole } from './auth-routes.ts';
 import { notFound, parseOr400, readJson } from './http-errors.ts';
 import type { LiveState } from './live-state.ts';
 import type { RegistryStore } from './registry-store.ts';
+import { deviceViews } from './site-views.ts';
 import { canSee } from './users.ts';
 
 /** A device as the API shows it: never the secret hash. */
@@ -74,7 +75,7 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
     const view = canSee(c.get('user'), id) ? live.view(id) : undefined;
     // An invisible site answers like a missing one, so a manager cannot probe other venues' ids.
     if (!view) throw notFound(`site '${id}' not found`);
-    return c.json({ ...view, devices: registry.listDevices(id).map(publicDevice) });
+    return c.json({ ...view, devices: deviceViews(registry.listDevices(id), live.state(id)?.devices) });
   });
 
   app.post('/sites', requireRole('admin'), async (c) => {

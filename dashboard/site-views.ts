@@ -4,8 +4,10 @@
  */
 import { LEVEL_RANK, siteCapacity } from '../shared/capacity.ts';
 import type { PolicyPreset } from '../shared/policy.ts';
-import type { Site } from '../shared/registry-schemas.ts';
-import type { SiteState, SiteView } from '../shared/site-state.ts';
+import type { DeviceRecord, Site } from '../shared/registry-schemas.ts';
+import type { DevicePresence, SiteDeviceView, SiteState, SiteView } from '../shared/site-state.ts';
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * A site with no state yet is `unknown`, with no occupancy, and the safe capacity the current
@@ -30,6 +32,7 @@ export function buildView(site: Site, state: SiteState | undefined, policy: Poli
       load: null,
       level: 'unknown',
       updatedAt: null,
+      lastSeenAt: null,
       bodyTempC: null,
       ambientTempC: null,
       position: null,
@@ -41,7 +44,8 @@ export function buildView(site: Site, state: SiteState | undefined, policy: Poli
     safeCapacity: state.safeCapacity,
     load: state.load,
     level: state.level,
-    updatedAt: state.updatedAt === null ? null : new Date(state.updatedAt).toISOString(),
+    updatedAt: isoOrNull(state.updatedAt),
+    lastSeenAt: isoOrNull(state.lastSeenAt),
     bodyTempC: state.bodyTempC,
     ambientTempC: state.ambientTempC,
     position: state.position,
@@ -62,4 +66,23 @@ export function compareViews(a: SiteView, b: SiteView): number {
     a.name.localeCompare(b.name) ||
     a.id.localeCompare(b.id)
   );
+}
+
+/**
+ * Every registry device of a site (never its secret hash) with what ingest last reported of it;
+ * a device ingest has not heard from has `lastSeenAt` and `online` null. Sorted by id.
+ *
+ * @example deviceViews([door], [{ id: door.id, lastSeenAt: 0, online: true }])[0].lastSeenAt // '1970-01-01T00:00:00.000Z'
+ */
+export function deviceViews(
+  devices: DeviceRecord[],
+  presence: DevicePresence[] | undefined,
+): SiteDeviceView[] {
+  const byId = new Map((presence ?? []).map((p) => [p.id, p]));
+  return devices
+    .map(({ secretHash: _omitted, ...device }) => {
+      const p = byId.get(device.id);
+      return { ...device, lastSeenAt: isoOrNull(p?.lastSeenAt ?? null), online: p?.online ?? null };
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

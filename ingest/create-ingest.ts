@@ -193,7 +193,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       const now = clock.now();
       metrics.received.inc({ stream: v.message.stream });
       store.write(readingPoint(v.message, v.device, v.site, now));
-      const outcome = tracker.apply(v.site.id, v.message, now);
+      const outcome = tracker.apply(v.site.id, v.message, now, retained);
       monitor.observe(v, outcome, now, retained);
       if (outcome === 'stale') {
         metrics.stale.inc();
@@ -239,7 +239,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     monitor.tick(now);
     const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<string, number>;
     for (const id of tracker.siteIds()) {
-      const level = tracker.snapshot(id)?.level;
+      const level = tracker.level(id);
       if (level) byLevel[level] = (byLevel[level] ?? 0) + 1;
     }
     for (const [level, n] of Object.entries(byLevel)) metrics.sites.set({ level }, n);

@@ -24,9 +24,9 @@ function config(clientId = `ingest-test-${Math.random().toString(36).slice(2)}`)
   };
 }
 
-async function startIngest(clientId?: string) {
+async function startIngest(clientId?: string, clock?: { now(): number }) {
   const store = createMemoryStore();
-  const ingest = createIngest(config(clientId), { store });
+  const ingest = createIngest(config(clientId), { store, ...(clock ? { clock } : {}) });
   await ingest.start();
   running.push(ingest);
   return { ingest, store };
@@ -151,5 +151,72 @@ describe('ingest', () => {
     await second.start();
     expect((await seen).level).toBe('ok');
     expect(second.rejections().size).toBe(0);
+  });
+
+  it('reports each device of the site with its last-seen time and the online flag of its birth and will', async () => {
+    const camera = {
+      id: 'bus-k1-01-cam',
+      siteId: 'bus-k1-01',
+      type: 'occupancy-sensor',
+      secretHash: 'h',
+      createdAt: 'x',
+    };
+    await admin.publishAsync(topics.registryDevice(camera.id), JSON.stringify(camera), {
+      qos: 1,
+      retain: true,
+    });
+    let now = T0;
+    const { ingest } = await startIngest(undefined, { now: () => now });
+    const cam = await mqtt.connectAsync(broker.url, {
+      clientId: camera.id,
+      reconnectPeriod: 0,
+      will: {
+        topic: topics.device(camera.id, 'status'),
+        payload: Buffer.from('{"online":false}'),
+        qos: 1,
+        retain: true,
+      },
+    });
+    try {
+      const camOf = (s: SiteState) => s.devices?.find((d) => d.id === camera.id);
+      const born = waitForState(ingest, (s) => camOf(s)?.online === true);
+      await cam.publishAsync(
+        topics.device(camera.id, 'status'),
+        JSON.stringify({ online: true, fw: '2.0.1', ts: T0 }),
+        {
+          qos: 1,
+          retain: true,
+        },
+      );
+      expect(await born).toMatchObject({
+        lastSeenAt: T0,
+        devices: [{ id: camera.id, lastSeenAt: T0, online: true }],
+      });
+
+      now = T0 + 5_000;
+      const counted = waitForState(ingest, (s) => s.occupancy === 4);
+      await cam.publishAsync(
+        topics.device(camera.id, 'occupancy'),
+        JSON.stringify({ ts: T0 + 5_000, seq: 1, count: 4 }),
+        { qos: 1 },
+      );
+      expect(camOf(await counted)).toEqual({ id: camera.id, lastSeenAt: T0 + 5_000, online: true });
+
+      // The connection drops without a DISCONNECT: the broker publishes the camera's last will.
+      now = T0 + 60_000;
+      const dead = waitForState(ingest, (s) => camOf(s)?.online === false);
+      cam.stream.destroy();
+      expect(await dead).toMatchObject({
+        lastSeenAt: T0 + 5_000,
+        devices: [{ id: camera.id, lastSeenAt: T0 + 5_000, online: false }],
+      });
+
+      // A restarted ingest knows the camera is offline from the retained will, but not when it was last heard.
+      const restarted = await startIngest(undefined, { now: () => now });
+      const replayed = waitForState(restarted.ingest, (s) => camOf(s) !== undefined);
+      expect(camOf(await replayed)).toEqual({ id: camera.id, lastSeenAt: null, online: false });
+    } finally {
+      await cam.endAsync(true);
+    }
   });
 });

@@ -105,3 +105,64 @@ describe('SiteTracker', () => {
     expect(tracker.snapshot('st')?.level).toBe('warning');
   });
 });
+
+describe('SiteTracker device presence', () => {
+  const status = (deviceId: string, online: boolean): DeviceMessage => ({
+    stream: 'status',
+    deviceId,
+    payload: online ? { online, fw: '1.4.2', ts: T0 } : { online },
+  });
+  function device(id: string, siteId: string) {
+    registry.handle(
+      topics.registryDevice(id),
+      JSON.stringify({ id, siteId, type: 'people-counter', secretHash: 'h', createdAt: 'x' }),
+    );
+  }
+  beforeEach(() => {
+    site('st', 100);
+    site('other', 100);
+    for (const id of ['door-b', 'door-a']) device(id, 'st');
+  });
+
+  it('lists each device by id with when it was last heard and the online flag of its last status', () => {
+    tracker.apply('st', status('door-b', true), T0 + 1);
+    tracker.apply('st', counts('door-b', 1, 3, 0), T0 + 5);
+    tracker.apply('st', counts('door-a', 1, 1, 0), T0 + 7);
+    expect(tracker.snapshot('st')).toMatchObject({
+      lastSeenAt: T0 + 7,
+      devices: [
+        { id: 'door-a', lastSeenAt: T0 + 7, online: null },
+        { id: 'door-b', lastSeenAt: T0 + 5, online: true },
+      ],
+    });
+  });
+
+  it('takes the last will as offline without counting it as heard from', () => {
+    tracker.apply('st', status('door-a', true), T0 + 1);
+    tracker.apply('st', status('door-a', false), T0 + 60_000);
+    expect(tracker.snapshot('st')).toMatchObject({
+      lastSeenAt: T0 + 1,
+      devices: [{ id: 'door-a', lastSeenAt: T0 + 1, online: false }],
+    });
+  });
+
+  it('takes online from a retained status until a live one arrives, and never counts it as heard from', () => {
+    tracker.apply('st', status('door-a', false), T0, true);
+    expect(tracker.snapshot('st')).toMatchObject({
+      lastSeenAt: null,
+      devices: [{ id: 'door-a', lastSeenAt: null, online: false }],
+    });
+    tracker.apply('st', status('door-a', true), T0 + 1);
+    tracker.apply('st', status('door-a', false), T0 + 2, true);
+    expect(tracker.snapshot('st')?.devices).toEqual([{ id: 'door-a', lastSeenAt: T0 + 1, online: true }]);
+  });
+
+  it('drops a device that was deleted or moved to another site', () => {
+    tracker.apply('st', status('door-a', true), T0);
+    tracker.apply('st', status('door-b', true), T0);
+    device('door-b', 'other');
+    expect(tracker.snapshot('st')?.devices?.map((d) => d.id)).toEqual(['door-a']);
+    expect(tracker.forgetDevice('door-a')).toEqual(['st']);
+    expect(tracker.snapshot('st')?.devices).toEqual([]);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Per-site state kept by ingest: occupancy from all the site's door counters (or absolute
  * counts from camera/depth sensors, which need no drift correction and win when present),
- * latest body and ambient temperature, a bus's position, and the capacity level.
+ * latest body and ambient temperature, a bus's position, the capacity level, and when each
+ * device was last heard from and whether its last status said online.
  *
  * Pure with respect to time and I/O: callers pass `now` and publish what `snapshot()` returns.
  */
@@ -9,7 +10,7 @@ import { type LevelThresholds, loadOf, siteCapacity } from '../shared/capacity.t
 import type { DeviceMessage } from '../shared/device-schemas.ts';
 import type { RegistryReplica } from '../shared/registry-replica.ts';
 import type { Site } from '../shared/registry-schemas.ts';
-import type { SiteState } from '../shared/site-state.ts';
+import { type DevicePresence, MAX_SITE_STATE_DEVICES, type SiteState } from '../shared/site-state.ts';
 import {
   applyCounts,
   baselineOf,
@@ -28,6 +29,13 @@ interface Reading {
   ts: number;
 }
 
+interface Presence {
+  lastSeenAt: number | null;
+  online: boolean | null;
+  /** A live status was seen since start: a retained one replayed later is older news. */
+  liveStatus: boolean;
+}
+
 interface SiteRuntime {
   doors: Map<string, DoorCounterState>;
   absolute: Map<string, Reading>;
@@ -39,6 +47,7 @@ interface SiteRuntime {
   lastSeenAt: number | null;
   /** Operator's correction (people), added to the sensors' count before the clamp at 0. */
   offset: number;
+  devices: Map<string, Presence>;
 }
 
 /** Occupancy before and after a correction (null while no counter has reported). */
@@ -67,10 +76,13 @@ export class SiteTracker {
     private readonly thresholdsFor: (site: Site) => LevelThresholds,
   ) {}
 
-  /** Applies a validated message to its site; the caller then re-evaluates the site. */
-  apply(siteId: string, msg: DeviceMessage, now: number): ApplyOutcome {
+  /**
+   * Applies a validated message to its site; the caller then re-evaluates the site. `retained`
+   * marks a message the broker replayed at subscribe time.
+   */
+  apply(siteId: string, msg: DeviceMessage, now: number, retained = false): ApplyOutcome {
     const s = this.runtime(siteId, now);
-    s.lastSeenAt = now;
+    this.presence(s, msg, now, retained);
     switch (msg.stream) {
       case 'counts': {
         const door = s.doors.get(msg.deviceId);
@@ -158,7 +170,14 @@ export class SiteTracker {
       ambientTempC: s.ambient?.value ?? null,
       position: s.position,
       policyId: this.registry.policy.id,
+      devices: this.devicesOf(siteId, s),
     };
+  }
+
+  /** The site's current level without building its whole state (the per-tick level gauge). */
+  level(siteId: string): SiteState['level'] | undefined {
+    const s = this.sites.get(siteId);
+    return s && this.registry.sites.has(siteId) ? s.level.level : undefined;
   }
 
   siteIds(): string[] {
@@ -252,7 +271,9 @@ export class SiteTracker {
   forgetDevice(deviceId: string): string[] {
     const affected: string[] = [];
     for (const [id, s] of this.sites) {
-      if (s.doors.delete(deviceId) || s.absolute.delete(deviceId)) affected.push(id);
+      // Not short-circuited: a gateway is both a door counter and an absolute sensor.
+      const removed = [s.doors.delete(deviceId), s.absolute.delete(deviceId), s.devices.delete(deviceId)];
+      if (removed.includes(true)) affected.push(id);
     }
     return affected;
   }
@@ -263,6 +284,39 @@ export class SiteTracker {
     else if (s.doors.size > 0) counted = sum([...s.doors.values()].map(netOf));
     else return null;
     return clamp ? Math.max(0, counted + s.offset) : counted + s.offset;
+  }
+
+  /**
+   * Heard from = a live message other than the last will, like the deadman rule
+   * (alarms/deadman-rule.ts): a will is the broker speaking for a dead device, and a retained
+   * message replayed at subscribe time is old news. Online follows the last status (birth true,
+   * will false); a retained one only until a live one arrives.
+   */
+  private presence(s: SiteRuntime, msg: DeviceMessage, now: number, retained: boolean): void {
+    let p = s.devices.get(msg.deviceId);
+    if (!p) {
+      p = { lastSeenAt: null, online: null, liveStatus: false };
+      s.devices.set(msg.deviceId, p);
+    }
+    const will = msg.stream === 'status' && !msg.payload.online;
+    if (!retained && !will) {
+      p.lastSeenAt = now;
+      s.lastSeenAt = now;
+    }
+    if (msg.stream === 'status' && (!retained || !p.liveStatus)) {
+      p.online = msg.payload.online;
+      p.liveStatus ||= !retained;
+    }
+  }
+
+  /** The site's devices still registered to it, by id, bounded for the published state. */
+  private devicesOf(siteId: string, s: SiteRuntime): DevicePresence[] {
+    const list: DevicePresence[] = [];
+    for (const [id, p] of s.devices)
+      if (this.registry.devices.get(id)?.siteId === siteId)
+        list.push({ id, lastSeenAt: p.lastSeenAt, online: p.online });
+    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return list.slice(0, MAX_SITE_STATE_DEVICES);
   }
 
   private touched(s: SiteRuntime, outcome: ApplyOutcome, ts: number): ApplyOutcome {
@@ -283,6 +337,7 @@ export class SiteTracker {
         updatedAt: null,
         lastSeenAt: null,
         offset: this.resumed.get(siteId)?.offset ?? 0,
+        devices: new Map(),
       };
       this.sites.set(siteId, s);
     }

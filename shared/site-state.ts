@@ -7,6 +7,23 @@ import { LEVELS, latLonSchema, siteKindSchema } from './registry-schemas.ts';
 
 export const levelSchema = z.enum(LEVELS);
 
+/**
+ * Most devices one SiteState lists. A site has a handful (doors, a camera, a thermal scanner); a
+ * bus terminal may have hundreds. Ingest lists the first ones by id; the dashboard shows the rest
+ * from the registry with no presence known.
+ */
+export const MAX_SITE_STATE_DEVICES = 1000;
+
+/** What ingest knows of one device of a site (issue 4: devices with last-seen and online state). */
+export const devicePresenceSchema = z.object({
+  id: z.string(),
+  /** Epoch ms (server time) of the device's last live message; null if only a retained status was seen. */
+  lastSeenAt: z.number().nullable(),
+  /** From the device's last `status` message (birth true, last will false); null if none was seen. */
+  online: z.boolean().nullable(),
+});
+export type DevicePresence = z.infer<typeof devicePresenceSchema>;
+
 export const siteStateSchema = z.object({
   siteId: z.string(),
   /** Head count, clamped at 0; null until a counter or occupancy sensor has reported. */
@@ -27,6 +44,11 @@ export const siteStateSchema = z.object({
     .extend({ speedKmh: z.number().optional(), heading: z.number().optional(), ts: z.number() })
     .nullable(),
   policyId: z.string(),
+  /**
+   * Devices of the site ingest has heard from (live or a retained status), sorted by id, at most
+   * MAX_SITE_STATE_DEVICES. Optional: states published before it existed have none.
+   */
+  devices: z.array(devicePresenceSchema).max(MAX_SITE_STATE_DEVICES).optional(),
 });
 export type SiteState = z.infer<typeof siteStateSchema>;
 
@@ -41,6 +63,11 @@ export const siteViewSchema = z.object({
   level: levelSchema,
   /** ISO 8601 time of the last reading, or null. */
   updatedAt: z.string().nullable(),
+  /**
+   * ISO 8601 time ingest last heard from any device of the site (server time), or null. A site
+   * whose `updatedAt` is old but `lastSeenAt` recent is quiet; both old means nobody is reporting.
+   */
+  lastSeenAt: z.string().nullable(),
   designCapacity: z.number(),
   location: latLonSchema.nullable(),
   route: z.string().nullable(),
@@ -59,4 +86,30 @@ export interface HistoryBucket {
   /** Mean occupancy in the bucket. */
   occupancyMean: number | null;
   safeCapacity: number | null;
+}
+
+/** One device in `GET /api/sites/:id` `devices`: the registry record merged with ingest's presence. */
+export interface SiteDeviceView {
+  id: string;
+  siteId: string;
+  type: string;
+  name?: string;
+  createdAt: string;
+  /** ISO 8601 time of the device's last live message, or null if never heard since ingest started. */
+  lastSeenAt: string | null;
+  /** From its last `status` message (birth true, last will false); null if none was seen. */
+  online: boolean | null;
+}
+
+/**
+ * One time bucket of a numeric field over all matching series, e.g. `GET
+ * /api/sites/:id/temperature`. Empty buckets are omitted, so `count` is at least 1.
+ */
+export interface AggregateBucket {
+  /** ISO 8601 start of the bucket (aligned to epoch multiples of the step). */
+  t: string;
+  max: number | null;
+  mean: number | null;
+  /** Readings in the bucket. */
+  count: number;
 }

@@ -11,6 +11,7 @@ export function site(id: string, patch: Partial<SiteView> = {}): SiteView {
     load: 0.1,
     level: 'ok',
     updatedAt: null,
+    lastSeenAt: null,
     designCapacity: 200,
     location: null,
     route: null,

@@ -7,11 +7,26 @@ import { HistoryQueryError, type HistoryStore, type StorePoint } from './history
 
 const T0 = Date.UTC(2025, 10, 28, 7, 0, 0); // 2025-11-28 14:00 WIB
 const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 
 const state = (site: string, ts: number, occupancy: number, safeCapacity: number): StorePoint => ({
   measurement: 'site_state',
   tags: { site, kind: 'market' },
   fields: { occupancy, safeCapacity, load: occupancy / safeCapacity, level: 'ok' },
+  ts,
+});
+
+const temperature = (
+  site: string,
+  device: string,
+  type: 'body' | 'ambient',
+  ts: number,
+  celsius: number,
+): StorePoint => ({
+  measurement: 'temperature',
+  tags: { site, device, kind: 'market', type },
+  fields: { celsius, seq: ts % 1000 },
   ts,
 });
 
@@ -196,6 +211,124 @@ export function describeHistoryStoreContract(name: string, makeStore: () => Prom
       s.write(state('harbour-bay', T0, 7, 70));
       await s.close();
       expect(s.stats()).toMatchObject({ pending: 0, written: 1, failed: 0 });
+    });
+
+    it('aggregates one field over every matching series: max, mean and count per step, empty buckets omitted', async () => {
+      const s = await store();
+      s.write(temperature('mpp-batam', 'scan-a', 'body', T0 + 10_000, 36.5));
+      s.write(temperature('mpp-batam', 'scan-b', 'body', T0 + 20_000, 38.1));
+      s.write(temperature('mpp-batam', 'scan-a', 'body', T0 + 50_000, 36.9));
+      s.write(temperature('mpp-batam', 'scan-a', 'body', T0 + 3 * MIN, 37.0));
+      // Not counted: another kind of reading, another site, outside the half-open range.
+      s.write(temperature('mpp-batam', 'scan-a', 'ambient', T0 + 10_000, 31));
+      s.write(temperature('harbour-bay', 'scan-z', 'body', T0 + 10_000, 40));
+      s.write(temperature('mpp-batam', 'scan-a', 'body', T0 - 1, 41));
+      s.write(temperature('mpp-batam', 'scan-a', 'body', T0 + 4 * MIN, 42));
+      await s.flush();
+      const buckets = await s.aggregate({
+        measurement: 'temperature',
+        field: 'celsius',
+        tags: { site: 'mpp-batam', type: 'body' },
+        fromMs: T0,
+        toMs: T0 + 4 * MIN,
+        stepMs: MIN,
+      });
+      expect(buckets.map(({ t, max, count }) => ({ t, max, count }))).toEqual([
+        { t: new Date(T0).toISOString(), max: 38.1, count: 3 },
+        { t: new Date(T0 + 3 * MIN).toISOString(), max: 37, count: 1 },
+      ]);
+      expect(buckets[0]!.mean).toBeCloseTo((36.5 + 38.1 + 36.9) / 3, 9);
+      expect(buckets[1]!.mean).toBeCloseTo(37, 9);
+      const ambient = await s.aggregate({
+        measurement: 'temperature',
+        field: 'celsius',
+        tags: { site: 'mpp-batam', type: 'ambient' },
+        fromMs: T0,
+        toMs: T0 + HOUR,
+        stepMs: HOUR,
+      });
+      expect(ambient).toEqual([{ t: new Date(T0).toISOString(), max: 31, mean: 31, count: 1 }]);
+      expect(
+        await s.aggregate({
+          measurement: 'temperature',
+          field: 'celsius',
+          tags: { site: 'nowhere' },
+          fromMs: T0,
+          toMs: T0 + HOUR,
+          stepMs: MIN,
+        }),
+      ).toEqual([]);
+    });
+
+    it('refuses an aggregate query it cannot answer', async () => {
+      const s = await store();
+      const q = {
+        measurement: 'temperature',
+        field: 'celsius',
+        fromMs: T0,
+        toMs: T0 + HOUR,
+        stepMs: MIN,
+      } as const;
+      await expect(s.aggregate({ ...q, toMs: T0 })).rejects.toThrow(HistoryQueryError);
+      await expect(s.aggregate({ ...q, field: '' })).rejects.toThrow(/field/);
+      await expect(s.aggregate({ ...q, fromMs: 0, stepMs: 1 })).rejects.toThrow(/buckets/);
+    });
+
+    it('downsamples 7 days into 1 h buckets and 24 hours into 5 min buckets', async () => {
+      const s = await store();
+      // A reading every 150 s for a week: 24 per hour, 2 per 5 minutes (4,032 per series).
+      const every = 150_000;
+      const n = (7 * DAY) / every;
+      for (let i = 0; i < n; i++) {
+        const ts = T0 + i * every;
+        s.write(state('pasar-induk-jodoh', ts, i % 24, 100 + Math.floor(i / 24)));
+        s.write(temperature('pasar-induk-jodoh', 'scan-1', 'body', ts, 36 + (i % 24) / 10));
+      }
+      await s.flush();
+      const week = { fromMs: T0, toMs: T0 + 7 * DAY, stepMs: HOUR };
+      const hourly = await s.siteHistory({ siteId: 'pasar-induk-jodoh', ...week });
+      expect(hourly).toHaveLength(7 * 24);
+      expect(hourly[0]).toEqual({
+        t: new Date(T0).toISOString(),
+        occupancy: 23,
+        occupancyMean: 11.5,
+        safeCapacity: 100,
+      });
+      expect(hourly.at(-1)).toEqual({
+        t: new Date(T0 + 7 * DAY - HOUR).toISOString(),
+        occupancy: 23,
+        occupancyMean: 11.5,
+        safeCapacity: 100 + 7 * 24 - 1,
+      });
+      const hourlyTemp = await s.aggregate({
+        measurement: 'temperature',
+        field: 'celsius',
+        tags: { site: 'pasar-induk-jodoh', type: 'body' },
+        ...week,
+      });
+      expect(hourlyTemp).toHaveLength(7 * 24);
+      expect(hourlyTemp.every((b) => b.count === 24 && b.max === 38.3)).toBe(true);
+
+      const day = { fromMs: T0 + 6 * DAY, toMs: T0 + 7 * DAY, stepMs: 5 * MIN };
+      const fiveMin = await s.siteHistory({ siteId: 'pasar-induk-jodoh', ...day });
+      expect(fiveMin).toHaveLength(24 * 12);
+      expect(fiveMin.slice(0, 2).map((b) => [b.occupancy, b.occupancyMean])).toEqual([
+        [1, 0.5],
+        [3, 2.5],
+      ]);
+      const fiveMinTemp = await s.aggregate({
+        measurement: 'temperature',
+        field: 'celsius',
+        tags: { site: 'pasar-induk-jodoh', type: 'body' },
+        ...day,
+      });
+      expect(fiveMinTemp).toHaveLength(24 * 12);
+      expect(fiveMinTemp[1]).toMatchObject({
+        t: new Date(T0 + 6 * DAY + 5 * MIN).toISOString(),
+        count: 2,
+        max: 36.3,
+      });
+      expect(fiveMinTemp[1]!.mean).toBeCloseTo(36.25, 9);
     });
 
     it('describes itself in one line without credentials', async () => {

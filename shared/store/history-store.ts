@@ -24,7 +24,7 @@
  * a point left with no field is rejected and counted. Tags with an empty value are left out.
  * Time precision is milliseconds.
  */
-import type { HistoryBucket } from '../site-state.ts';
+import type { AggregateBucket, HistoryBucket } from '../site-state.ts';
 
 export const MEASUREMENTS = [
   'counts',
@@ -74,6 +74,12 @@ export class HistoryQueryError extends Error {
  * validateHistoryQuery({ siteId: 'pasar-tos-3000', fromMs: 0, toMs: 3_600_000, stepMs: 60_000 }); // ok
  */
 export function validateHistoryQuery(q: HistoryQuery): void {
+  const problems = rangeProblems(q);
+  if (!q.siteId) problems.push('siteId must not be empty');
+  if (problems.length) throw new HistoryQueryError(`Invalid history query: ${problems.join('; ')}`);
+}
+
+function rangeProblems(q: { fromMs: number; toMs: number; stepMs: number }): string[] {
   const problems: string[] = [];
   for (const key of ['fromMs', 'toMs', 'stepMs'] as const)
     if (!Number.isSafeInteger(q[key])) problems.push(`${key} must be an integer of milliseconds`);
@@ -83,8 +89,38 @@ export function validateHistoryQuery(q: HistoryQuery): void {
     else if ((q.toMs - q.fromMs) / q.stepMs > MAX_HISTORY_BUCKETS)
       problems.push(`range / step must be at most ${MAX_HISTORY_BUCKETS} buckets`);
   }
-  if (!q.siteId) problems.push('siteId must not be empty');
-  if (problems.length) throw new HistoryQueryError(`Invalid history query: ${problems.join('; ')}`);
+  return problems;
+}
+
+/**
+ * One numeric field of one measurement in time buckets, over every series whose tags match
+ * (InfluxQL `SELECT max(f), mean(f), count(f) ... GROUP BY time(step) fill(none)`). Range and
+ * alignment as in HistoryQuery: half-open, buckets at epoch multiples of `stepMs`.
+ */
+export interface AggregateQuery {
+  measurement: Measurement;
+  /** A numeric field, e.g. `celsius`; non-numeric values are not counted. */
+  field: string;
+  /** Every given tag must match exactly; other tags are free (series are merged). */
+  tags?: Record<string, string>;
+  fromMs: number;
+  toMs: number;
+  stepMs: number;
+}
+
+/**
+ * Throws a HistoryQueryError naming every problem, like validateHistoryQuery; both stores call it.
+ *
+ * @example
+ * validateAggregateQuery({ measurement: 'temperature', field: 'celsius', tags: { site: 'mpp-batam', type: 'body' },
+ *   fromMs: 0, toMs: 86_400_000, stepMs: 300_000 }); // ok
+ */
+export function validateAggregateQuery(q: AggregateQuery): void {
+  const problems = rangeProblems(q);
+  if (!(MEASUREMENTS as readonly string[]).includes(q.measurement))
+    problems.push(`measurement must be one of ${MEASUREMENTS.join(', ')}`);
+  if (!q.field) problems.push('field must not be empty');
+  if (problems.length) throw new HistoryQueryError(`Invalid aggregate query: ${problems.join('; ')}`);
 }
 
 /** Raw points of one measurement, e.g. dead letters (`rejected`) for inspection. */
@@ -125,6 +161,11 @@ export interface HistoryStore {
   flush(): Promise<void>;
   /** Occupancy and safe capacity of a site in time buckets of stepMs, oldest first, empty buckets omitted. */
   siteHistory(query: HistoryQuery): Promise<HistoryBucket[]>;
+  /**
+   * Max, mean and count of one numeric field in time buckets of stepMs over every matching series,
+   * oldest first, empty buckets omitted (e.g. body temperature of a site over all its scanners).
+   */
+  aggregate(query: AggregateQuery): Promise<AggregateBucket[]>;
   /** Stored points matching the query, oldest first (tests, dead-letter inspection). */
   points(query: PointsQuery): Promise<StorePoint[]>;
   stats(): StoreStats;

@@ -14,19 +14,23 @@ import { systemClock } from '../clock.ts';
 import type { InfluxConfig } from '../config.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../log.ts';
 import {
+  type AggregateQuery,
   type HistoryStore,
   type PointsQuery,
   type StorePoint,
+  validateAggregateQuery,
   validateHistoryQuery,
 } from './history-store.ts';
 import { createInfluxHttp, safeUrl } from './influx-http.ts';
 import {
+  aggregateQuery,
   type InfluxQueryResponse,
   pointsLimit,
   pointsQuery,
   quoteIdent,
   seriesOf,
   siteHistoryQuery,
+  toAggregateBuckets,
   toBuckets,
   toPoints,
 } from './influxql.ts';
@@ -298,6 +302,11 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
     async siteHistory(q) {
       validateHistoryQuery(q);
       return toBuckets(await query(siteHistoryQuery(q)));
+    },
+
+    async aggregate(q: AggregateQuery) {
+      validateAggregateQuery(q);
+      return toAggregateBuckets(await query(aggregateQuery(q)));
     },
 
     async points(q: PointsQuery) {

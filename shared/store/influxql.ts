@@ -3,8 +3,8 @@
  * 1.x, by 2.x through DBRP mappings and by InfluxDB 3; never Flux). Every identifier and string
  * literal goes through the quoting below even where ids already match a safe pattern.
  */
-import type { HistoryBucket } from '../site-state.ts';
-import type { HistoryQuery, Measurement, PointsQuery, StorePoint } from './history-store.ts';
+import type { AggregateBucket, HistoryBucket } from '../site-state.ts';
+import type { AggregateQuery, HistoryQuery, Measurement, PointsQuery, StorePoint } from './history-store.ts';
 
 /**
  * Double-quoted identifier; InfluxQL escapes `"` and `\` with a backslash.
@@ -33,6 +33,37 @@ export function siteHistoryQuery(q: HistoryQuery): string {
     `WHERE "site" = ${quoteString(q.siteId)} AND ${timeRange(q.fromMs, q.toMs)} ` +
     `GROUP BY time(${Math.trunc(q.stepMs)}ms) fill(none)`
   );
+}
+
+/**
+ * Without `GROUP BY` a tag, InfluxQL merges every matching series into one, so the buckets cover
+ * all devices of a site at once (several thermal scanners at one door).
+ *
+ * @example aggregateQuery({ measurement: 'temperature', field: 'celsius', tags: { site: 'mpp-batam', type: 'body' }, fromMs: 0, toMs: 86400000, stepMs: 300000 })
+ */
+export function aggregateQuery(q: AggregateQuery): string {
+  const f = quoteIdent(q.field);
+  const where = Object.entries(q.tags ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteString(v)}`);
+  where.push(timeRange(q.fromMs, q.toMs));
+  return (
+    `SELECT max(${f}) AS "max", mean(${f}) AS "mean", count(${f}) AS "count" ` +
+    `FROM ${quoteIdent(q.measurement)} WHERE ${where.join(' AND ')} ` +
+    `GROUP BY time(${Math.trunc(q.stepMs)}ms) fill(none)`
+  );
+}
+
+/** Rows of `aggregateQuery` (queried with `epoch=ms`) -> buckets, oldest first. */
+export function toAggregateBuckets(series: InfluxSeries[]): AggregateBucket[] {
+  const rows = series[0];
+  if (!rows) return [];
+  const col = (name: string) => rows.columns.indexOf(name);
+  const [t, max, mean, count] = [col('time'), col('max'), col('mean'), col('count')];
+  return rows.values.map((row) => ({
+    t: new Date(Number(row[t])).toISOString(),
+    max: num(row[max]),
+    mean: num(row[mean]),
+    count: num(row[count]) ?? 0,
+  }));
 }
 
 export const DEFAULT_POINTS_LIMIT = 1_000;

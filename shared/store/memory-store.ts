@@ -5,16 +5,19 @@
  * written goes first), so a flood of dead letters from odd device ids cannot grow it without end.
  * Semantics follow InfluxDB so the same contract tests pass on both: same series + same time
  * merges fields (a QoS 1 duplicate overwrites), numbers are floats, empty tags and non-finite
- * numbers are left out, and siteHistory buckets match InfluxQL `GROUP BY time(step) fill(none)`.
+ * numbers are left out, and siteHistory and aggregate buckets match InfluxQL
+ * `GROUP BY time(step) fill(none)`.
  */
 import { Registry } from 'prom-client';
-import type { HistoryBucket } from '../site-state.ts';
+import type { AggregateBucket, HistoryBucket } from '../site-state.ts';
 import {
+  type AggregateQuery,
   type HistoryQuery,
   type HistoryStore,
   MEASUREMENTS,
   type PointsQuery,
   type StorePoint,
+  validateAggregateQuery,
   validateHistoryQuery,
 } from './history-store.ts';
 import { pointsLimit } from './influxql.ts';
@@ -162,6 +165,29 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): HistoryStor
       }));
   };
 
+  const aggregate = async (q: AggregateQuery): Promise<AggregateBucket[]> => {
+    validateAggregateQuery(q);
+    const wanted = Object.entries(q.tags ?? {});
+    const buckets = new Map<number, { max: number; sum: number; n: number }>();
+    for (const s of series.values()) {
+      if (s.measurement !== q.measurement || !wanted.every(([k, v]) => s.tags[k] === v)) continue;
+      for (const p of inRange(s, q.fromMs, q.toMs)) {
+        const v = p.fields[q.field];
+        if (typeof v !== 'number') continue;
+        const start = Math.floor(p.ts / q.stepMs) * q.stepMs;
+        const b = buckets.get(start);
+        if (b) {
+          b.max = Math.max(b.max, v);
+          b.sum += v;
+          b.n++;
+        } else buckets.set(start, { max: v, sum: v, n: 1 });
+      }
+    }
+    return [...buckets.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([start, b]) => ({ t: new Date(start).toISOString(), max: b.max, mean: b.sum / b.n, count: b.n }));
+  };
+
   const points = async (q: PointsQuery): Promise<StorePoint[]> => {
     const wanted = Object.entries(q.tags ?? {});
     const found: StorePoint[] = [];
@@ -181,6 +207,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): HistoryStor
     write,
     flush: async () => {},
     siteHistory,
+    aggregate,
     points,
     stats: () => ({ pending: 0, written: counts.written, failed: counts.failed, dropped: 0 }),
     // Data stays readable after close (tests inspect it); only writes stop.
