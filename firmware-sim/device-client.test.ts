@@ -53,7 +53,7 @@ describe('device client (protocol v1) against a real aedes broker', () => {
       deviceId: DEVICE,
       secret: SECRET,
       clock: fixedClock,
-      reconnectPeriodMs: 0,
+      reconnect: false,
     });
     cleanup.push(() => client.stop());
     await client.start();

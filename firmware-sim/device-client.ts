@@ -1,21 +1,37 @@
 /**
  * The network side of one simulated device: a real MQTT 3.1.1 client speaking device protocol v1
- * (DESIGN.md "Device protocol v1"), as firmware on a real counter would. Username and client id
- * are the device id, the password its secret; a persistent session (clean: false) so QoS 1
- * commands wait for the device; a retained last will `{"online":false}` and a retained birth
+ * (DESIGN.md "Device protocol v1"), behaving as firmware on a bad network does. Username and
+ * client id are the device id, the password its secret; a persistent session (clean: false) so
+ * QoS 1 commands wait for the device; a retained last will `{"online":false}` and a retained birth
  * after every connect; data at QoS 1 (positions at QoS 0: a stale fix is worth nothing after an
- * outage, and with `queueQoSZero: false` they are dropped rather than queued while offline).
+ * outage, so they are dropped while offline, never queued).
  *
- * Reconnecting is mqtt.js's fixed `reconnectPeriod` for now. Every outgoing message goes through
- * `send()`, the one place where exponential backoff and a bounded offline buffer will hook in.
+ * Bad-network behaviour (issue 5), each configured per device (device-behaviour.ts):
+ * - its own reconnect loop with exponential backoff and jitter (backoff.ts), seeded per device;
+ *   mqtt.js's `reconnectPeriod` is a fixed interval, so it is off (0) here;
+ * - a bounded offline buffer (offline-buffer.ts): every message goes through it, at most
+ *   `inflightWindow` QoS 1 messages are handed to mqtt.js at a time, and the rest wait in the
+ *   buffer, so mqtt.js's own unbounded queue is never used. After a reconnect mqtt.js first
+ *   resends the in-flight ones from the persistent session's outgoing store, then the buffer is
+ *   replayed in order with the original `ts` (DESIGN.md: "replays in order with the original ts");
+ * - clock skew on every `ts` the device stamps, duplicates and malformed messages.
  */
 import { EventEmitter } from 'node:events';
-import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type CmdMsg, cmdSchema, type DeviceMessage, STREAM_QOS } from '../shared/device-schemas.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
 import { topics } from '../shared/topics.ts';
 import { safeParse } from '../shared/validation.ts';
+import { type Backoff, deviceBackoff } from './backoff.ts';
+import {
+  type DeviceBehaviour,
+  FaultPlan,
+  GOOD_DEVICE,
+  malformedPayload,
+  type Outgoing,
+} from './device-behaviour.ts';
+import { OfflineBuffer } from './offline-buffer.ts';
 
 export const SIM_FIRMWARE_VERSION = 'sim-1.0.0';
 
@@ -25,13 +41,31 @@ export interface DeviceClientOptions {
   deviceId: string;
   secret: string;
   fw?: string;
-  /** Device wall clock, stamped on status messages. */
+  /** True time; the device's own clock is this plus `behaviour.clockSkewMs`. */
   clock?: Clock;
   logger?: Logger;
-  reconnectPeriodMs?: number;
+  /** Faults, buffer and backoff; default a good device (GOOD_DEVICE). */
+  behaviour?: Partial<DeviceBehaviour>;
+  /** Seed of the fault dice and the backoff jitter (with the device id); default 2020. */
+  seed?: number;
+  /** Reconnect after a loss (default true); tests of a single connection turn it off. */
+  reconnect?: boolean;
+  /** Subscribe to the device's `cmd` topic (default true). */
+  subscribeCmd?: boolean;
   keepaliveS?: number;
+  connectTimeoutMs?: number;
   /** How long a clean stop waits for the broker to acknowledge the offline status. */
   stopTimeoutMs?: number;
+  /**
+   * Counters shared by many devices (load mode): QoS 1 data messages accepted and not yet
+   * acknowledged or dropped, and those acknowledged. Cheaper than summing 10,000 stats().
+   */
+  tally?: DeviceTally;
+}
+
+export interface DeviceTally {
+  pending: number;
+  acked: number;
 }
 
 export interface DeviceClientEvents {
@@ -39,14 +73,32 @@ export interface DeviceClientEvents {
   command: [cmd: CmdMsg];
   connect: [];
   offline: [];
+  /** A reconnect attempt was scheduled after `delayMs` (attempt counts from 1 after each loss). */
+  reconnectScheduled: [delayMs: number, attempt: number];
 }
 
 export interface DeviceClientStats {
   connected: boolean;
   connects: number;
+  /** Messages handed to the connection (data, duplicates and malformed ones). */
   published: number;
+  /** QoS 1 messages the broker acknowledged (PUBACK). */
+  acked: number;
+  /** Data messages accepted by publish() (before faults). */
+  accepted: number;
   /** QoS 0 messages dropped while offline. */
   dropped: number;
+  /** Messages dropped because the offline buffer was full (oldest first). */
+  bufferDropped: number;
+  /** Messages waiting in the offline buffer now. */
+  buffered: number;
+  /** QoS 1 messages sent and not yet acknowledged now. */
+  inflight: number;
+  duplicates: number;
+  malformed: number;
+  reconnectAttempts: number;
+  /** Connection errors and failed publishes. */
+  errors: number;
   commands: number;
   rejectedCommands: number;
 }
@@ -71,7 +123,7 @@ const QOS = { ...STREAM_QOS, position: { qos: 0, retain: false } } as const;
 
 /**
  * @example
- * const device = new DeviceClient({ url, deviceId: 'bus-k1-01-gw', secret });
+ * const device = new DeviceClient({ url, deviceId: 'bus-k1-01-gw', secret, behaviour: { clockSkewMs: 90_000 } });
  * device.on('command', (cmd) => world.command('bus-k1-01-gw', cmd));
  * await device.start();
  * device.publish({ deviceId: 'bus-k1-01-gw', stream: 'counts', payload: { ts: Date.now(), seq: 0, in: 3, out: 1 } });
@@ -79,26 +131,70 @@ const QOS = { ...STREAM_QOS, position: { qos: 0, retain: false } } as const;
  */
 export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   readonly deviceId: string;
+  readonly behaviour: DeviceBehaviour;
   private client: MqttClient | undefined;
   private readonly clock: Clock;
-  private readonly log: Logger;
+  private logger: Logger | undefined;
   private readonly warn = rateLimitedLog();
-  private readonly counters = { connects: 0, published: 0, dropped: 0, commands: 0, rejectedCommands: 0 };
+  private readonly buffer: OfflineBuffer<Outgoing>;
+  private readonly backoff: Backoff;
+  private readonly plan: FaultPlan;
+  private readonly counters = {
+    connects: 0,
+    published: 0,
+    acked: 0,
+    accepted: 0,
+    dropped: 0,
+    duplicates: 0,
+    malformed: 0,
+    reconnectAttempts: 0,
+    errors: 0,
+    commands: 0,
+    rejectedCommands: 0,
+  };
+  private inflight = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
   constructor(private readonly options: DeviceClientOptions) {
     super();
     this.deviceId = options.deviceId;
+    this.behaviour = { ...GOOD_DEVICE, ...options.behaviour };
     this.clock = options.clock ?? systemClock;
-    this.log = (options.logger ?? silentLogger).child({ device: options.deviceId });
+    const seed = options.seed ?? 2020;
+    this.buffer = new OfflineBuffer(this.behaviour.bufferSize);
+    this.backoff = deviceBackoff(seed, this.deviceId, this.behaviour.backoff);
+    this.plan = new FaultPlan(this.behaviour, seed, this.deviceId);
+  }
+
+  /** Created on first use: a pino child per device is too much memory for 20,000 devices. */
+  private get log(): Logger {
+    this.logger ??= (this.options.logger ?? silentLogger).child({ device: this.deviceId });
+    return this.logger;
   }
 
   get connected(): boolean {
     return this.client?.connected ?? false;
   }
 
+  /** The device's own clock: true time plus its skew. */
+  now(): number {
+    return this.clock.now() + this.behaviour.clockSkewMs;
+  }
+
   stats(): DeviceClientStats {
-    return { connected: this.connected, ...this.counters };
+    return {
+      connected: this.connected,
+      ...this.counters,
+      bufferDropped: this.buffer.dropped,
+      buffered: this.buffer.size,
+      inflight: this.inflight,
+    };
+  }
+
+  /** The fault dice of this device (load firmware asks it when to reboot). */
+  get faults(): FaultPlan {
+    return this.plan;
   }
 
   /**
@@ -109,7 +205,6 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   start(): Promise<void> {
     if (this.client) throw new Error(`Device '${this.deviceId}' is already started`);
     const { url, deviceId, secret } = this.options;
-    const statusTopic = topics.device(deviceId, 'status');
     const client = mqtt.connect(url, {
       protocolVersion: 4,
       clientId: deviceId,
@@ -117,12 +212,12 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
       password: secret,
       clean: false,
       keepalive: this.options.keepaliveS ?? 30,
-      reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
-      reconnectOnConnackError: true,
-      connectTimeout: 10_000,
+      reconnectPeriod: 0,
+      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
       queueQoSZero: false,
+      resubscribe: false,
       will: {
-        topic: statusTopic,
+        topic: topics.device(deviceId, 'status'),
         payload: Buffer.from(JSON.stringify({ online: false })),
         qos: 1,
         retain: true,
@@ -130,37 +225,60 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
     });
     this.client = client;
     client.on('connect', () => this.onConnect(client));
-    client.on('offline', () => this.emit('offline'));
-    client.on('error', (err) =>
+    client.on('close', () => this.onClose(client));
+    client.on('error', (err) => {
+      this.counters.errors++;
       this.warn(`error:${err.message}`, (suppressed) =>
         this.log.warn({ err: err.message, suppressed }, 'MQTT connection error, retrying'),
-      ),
-    );
+      );
+    });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     return new Promise((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('end', () => reject(new Error(`Device '${deviceId}' stopped before it connected`)));
+      const onEnd = () => reject(new Error(`Device '${deviceId}' stopped before it connected`));
+      client.once('connect', () => {
+        client.off('end', onEnd);
+        resolve();
+      });
+      client.once('end', onEnd);
     });
   }
 
-  /** Publishes one protocol v1 message of this device; never throws for I/O. */
+  /**
+   * Publishes one protocol v1 data message of this device, stamped by the caller with true time:
+   * the device's skew is added to `ts`. Goes through the offline buffer; never throws for I/O.
+   */
   publish(message: DeviceMessage): void {
     if (message.deviceId !== this.deviceId)
       throw new Error(`Device '${this.deviceId}' cannot publish for '${message.deviceId}'`);
+    if (this.stopping) return;
+    this.counters.accepted++;
     const { qos, retain } = QOS[message.stream];
-    this.send(topics.device(this.deviceId, message.stream), JSON.stringify(message.payload), { qos, retain });
+    const topic = topics.device(this.deviceId, message.stream);
+    const skewed = this.skewed(message);
+    const bad = this.plan.malformed();
+    if (bad) {
+      const m = malformedPayload(bad, skewed);
+      this.enqueue({ topic, payload: m.payload, qos: m.qos, retain: false, kind: 'malformed' });
+      return;
+    }
+    const payload = JSON.stringify(skewed.payload);
+    this.enqueue({ topic, payload, qos, retain, kind: 'data' });
+    if (this.plan.duplicate()) this.enqueue({ topic, payload, qos, retain, dup: qos > 0, kind: 'duplicate' });
   }
 
   /**
    * Clean shutdown: publishes `{"online":false}` itself and then disconnects with a DISCONNECT
-   * packet, so the broker discards the will [MQTT-3.14.4-3].
+   * packet, so the broker discards the will [MQTT-3.14.4-3]. What is still buffered is lost, as
+   * on a device switched off.
    */
   async stop(): Promise<void> {
     const client = this.client;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     if (!client || this.stopping) return;
     this.stopping = true;
     if (client.connected) {
-      const offline = JSON.stringify({ online: false, ts: this.clock.now() });
+      const offline = JSON.stringify({ online: false, ts: this.now() });
       const ms = this.options.stopTimeoutMs ?? 2000;
       const status = topics.device(this.deviceId, 'status');
       await within(client.publishAsync(status, offline, { qos: 1, retain: true }), ms);
@@ -174,40 +292,105 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   /** Abrupt loss (power cut, modem crash): the socket is destroyed without DISCONNECT, so the will fires. */
   kill(): void {
     this.stopping = true;
+    clearTimeout(this.reconnectTimer);
     this.client?.end(true);
   }
 
-  private send(topic: string, payload: string, opts: IClientPublishOptions): void {
-    const client = this.client;
-    if (!client || this.stopping) return;
-    if (!client.connected && opts.qos === 0) {
+  private skewed(message: DeviceMessage): DeviceMessage {
+    const skew = this.behaviour.clockSkewMs;
+    const payload = message.payload as { ts?: number };
+    if (skew === 0 || payload.ts === undefined) return message;
+    return { ...message, payload: { ...payload, ts: payload.ts + skew } } as DeviceMessage;
+  }
+
+  private enqueue(out: Outgoing): void {
+    if (out.qos === 0 && !this.connected) {
       this.counters.dropped++;
       return;
     }
-    this.counters.published++;
-    client.publish(topic, payload, opts, (err) => {
-      if (err)
-        this.warn(`publish:${err.message}`, (suppressed) =>
-          this.log.warn({ err: err.message, topic, suppressed }, 'publish failed'),
-        );
-    });
+    const tally = this.options.tally;
+    if (tally && out.qos === 1) {
+      tally.pending++;
+      const before = this.buffer.dropped;
+      this.buffer.push(out);
+      tally.pending -= this.buffer.dropped - before;
+    } else {
+      this.buffer.push(out);
+    }
+    this.pump();
+  }
+
+  /** Hands buffered messages to mqtt.js while connected and the in-flight window has room. */
+  private pump(): void {
+    const client = this.client;
+    while (client?.connected && !this.stopping && this.inflight < this.behaviour.inflightWindow) {
+      const out = this.buffer.shift();
+      if (!out) return;
+      if (out.qos === 1) this.inflight++;
+      this.counters.published++;
+      if (out.kind === 'duplicate') this.counters.duplicates++;
+      if (out.kind === 'malformed') this.counters.malformed++;
+      client.publish(
+        out.topic,
+        out.payload,
+        { qos: out.qos, retain: out.retain, ...(out.dup ? { dup: true } : {}) },
+        (err) => this.onSent(out, err),
+      );
+    }
+  }
+
+  private onSent(out: Outgoing, err: Error | undefined): void {
+    if (out.qos === 1) {
+      this.inflight--;
+      if (!err) this.counters.acked++;
+      const tally = this.options.tally;
+      if (tally) {
+        tally.pending--;
+        if (!err) tally.acked++;
+      }
+    }
+    if (err) this.counters.errors++;
+    if (err && !this.stopping)
+      this.warn(`publish:${err.message}`, (suppressed) =>
+        this.log.warn({ err: err.message, topic: out.topic, suppressed }, 'publish failed'),
+      );
+    this.pump();
   }
 
   private onConnect(client: MqttClient): void {
     this.counters.connects++;
+    this.backoff.reset();
     const birth = JSON.stringify({
       online: true,
       fw: this.options.fw ?? SIM_FIRMWARE_VERSION,
-      ts: this.clock.now(),
+      ts: this.now(),
     });
     client.publish(topics.device(this.deviceId, 'status'), birth, { qos: 1, retain: true });
     // Subscribing again is harmless when the session kept the subscription, and needed when the
     // broker lost it (in-memory persistence restarted).
-    client.subscribe(topics.deviceCmd(this.deviceId), { qos: 1 }, (err) => {
-      if (err) this.log.warn({ err: err.message }, 'subscribing to cmd failed');
-    });
+    if (this.options.subscribeCmd ?? true)
+      client.subscribe(topics.deviceCmd(this.deviceId), { qos: 1 }, (err) => {
+        if (err && !this.stopping) this.log.warn({ err: err.message }, 'subscribing to cmd failed');
+      });
     this.log.debug('connected');
     this.emit('connect');
+    this.pump();
+  }
+
+  private onClose(client: MqttClient): void {
+    if (this.stopping || this.client !== client) return;
+    this.emit('offline');
+    if (this.options.reconnect === false || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.counters.reconnectAttempts++;
+    this.emit('reconnectScheduled', delay, this.backoff.attempts);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopping) return;
+      // reconnect() without stores would start empty ones and lose the in-flight QoS 1 messages
+      // that the persistent session must resend.
+      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+    }, delay);
   }
 
   private onMessage(topic: string, payload: Buffer): void {

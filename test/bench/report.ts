@@ -1,0 +1,112 @@
+/**
+ * The benchmark report: one JSON document (printed as `BENCH_RESULT {json}` and written to
+ * test-results/bench.json) and a table for people, with each figure next to the issue's target.
+ */
+import type { Percentiles } from './latency.ts';
+
+export interface ServiceFigures {
+  name: string;
+  /** CPU seconds (user + system) per 1,000 messages during the throughput phase. */
+  cpuSPer1000: number | null;
+  /** Peak resident memory over the whole run (VmHWM). */
+  peakRssMiB: number | null;
+  /** Resident memory once every device was connected (broker and ingest). */
+  rssAtConnectedMiB: number | null;
+}
+
+export interface BenchReport {
+  at: string;
+  quick: boolean;
+  settings: Record<string, number | boolean>;
+  connect: { devices: number; connected: number; seconds: number; brokerPlusIngestRssMiB: number };
+  latency: {
+    targetRate: number;
+    achievedRate: number;
+    seconds: number;
+    dashboardMs: Percentiles;
+    influxMs: Percentiles;
+    socketsConnected: number;
+    socketsReceiving: number;
+  };
+  throughput: {
+    targetRate: number;
+    sendSeconds: number;
+    sent: number;
+    stored: number;
+    secondsUntilStored: number;
+    storedPerSecond: number;
+    sendRate: number;
+    totalAcked: number;
+    totalStored: number;
+    /** Acknowledged by the broker but not in InfluxDB when the drain wait ended (0 = zero loss). */
+    notStored: number;
+    rejected: number;
+    bufferDropped: number;
+    generatorPaused: number;
+  };
+  services: ServiceFigures[];
+  warnings: string[];
+  durationS: number;
+}
+
+export const RESULT_PREFIX = 'BENCH_RESULT ';
+
+const n = (x: number | null | undefined, digits = 0) =>
+  x === null || x === undefined || Number.isNaN(x)
+    ? '-'
+    : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ok = (pass: boolean) => (pass ? 'met' : 'MISSED');
+
+/** @example process.stdout.write(formatTable(report)) */
+export function formatTable(r: BenchReport): string {
+  const t = r.throughput;
+  const l = r.latency;
+  const rows: Array<[string, string, string]> = [
+    ['devices connected', `${n(r.connect.connected)} in ${n(r.connect.seconds, 1)} s`, ''],
+    [
+      'broker + ingest RSS at connected',
+      `${n(r.connect.brokerPlusIngestRssMiB)} MiB`,
+      r.connect.devices >= 10_000 ? `< 400 MiB: ${ok(r.connect.brokerPlusIngestRssMiB < 400)}` : '',
+    ],
+    [
+      `throughput (${n(t.sendSeconds)} s at target ${n(t.targetRate)}/s)`,
+      `${n(t.storedPerSecond)} msg/s stored (sent ${n(t.sendRate)}/s)`,
+      `>= 30,000: ${ok(t.storedPerSecond >= 30_000)}`,
+    ],
+    [
+      'stored vs acknowledged (whole run)',
+      `${n(t.totalStored)} / ${n(t.totalAcked)}, not stored ${n(t.notStored)}`,
+      `zero loss: ${ok(t.notStored === 0)}`,
+    ],
+    ['rejected (dead letters)', n(t.rejected), ''],
+    [
+      `publish -> dashboard at ${n(l.achievedRate)}/s`,
+      `p50 ${n(l.dashboardMs.p50)}  p95 ${n(l.dashboardMs.p95)}  p99 ${n(l.dashboardMs.p99)} ms (n=${n(l.dashboardMs.count)})`,
+      `p99 <= 100 ms: ${ok((l.dashboardMs.p99 ?? Number.POSITIVE_INFINITY) <= 100)}`,
+    ],
+    [
+      'publish -> queryable in InfluxDB',
+      `p50 ${n(l.influxMs.p50)}  p95 ${n(l.influxMs.p95)}  p99 ${n(l.influxMs.p99)} ms (n=${n(l.influxMs.count)})`,
+      '',
+    ],
+    [
+      'dashboard sockets',
+      `${n(l.socketsConnected)} connected, ${n(l.socketsReceiving)} receiving batches`,
+      `200 receiving: ${ok(l.socketsReceiving >= 200)}`,
+    ],
+    ...r.services.map((s): [string, string, string] => [
+      `  ${s.name}`,
+      `${n(s.cpuSPer1000, 3)} CPU s / 1,000 msg, peak RSS ${n(s.peakRssMiB)} MiB`,
+      '',
+    ]),
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const line = `${'-'.repeat(w0 + w1 + 30)}\n`;
+  return (
+    line +
+    rows.map(([a, b, c]) => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd()).join('\n') +
+    `\n${line}` +
+    `total ${n(r.durationS, 1)} s${r.quick ? ' (quick mode: figures are not comparable with the targets)' : ''}\n`
+  );
+}
