@@ -129,7 +129,8 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         connectSrc: ["'self'", sameHostSocket('ws'), sameHostSocket('wss')],
-        imgSrc: ["'self'", 'data:'],
+        // OpenStreetMap tiles are an opt-in map layer (off by default; the map works offline).
+        imgSrc: ["'self'", 'data:', 'https://tile.openstreetmap.org'],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],

@@ -29,7 +29,29 @@ export interface SiteDevice {
   id: string;
   type?: string;
   name?: string;
+  /** ISO 8601 time ingest last heard from the device, null if never. */
+  lastSeenAt?: string | null;
+  /** From the device's retained `status` (birth / last will); null when it never said. */
   online?: boolean | null;
+}
+
+export type TemperatureKind = 'body' | 'ambient';
+
+/** One bucket of `GET /api/sites/:id/temperature`: readings of one kind in [t, t + stepMs). */
+export interface TemperatureBucket {
+  t: string;
+  max: number | null;
+  mean: number | null;
+  count: number;
+}
+
+export interface TemperatureResponse {
+  siteId: string;
+  kind: TemperatureKind;
+  from: string;
+  to: string;
+  stepMs: number;
+  buckets: TemperatureBucket[];
 }
 
 export type SiteDetail = SiteView & { devices?: SiteDevice[] };
@@ -220,6 +242,21 @@ export const api = {
     request<HistoryResponse>(
       'GET',
       `/api/sites/${encodeURIComponent(id)}/history?${new URLSearchParams({ from: String(fromMs), to: String(toMs), step })}`,
+      undefined,
+      signal,
+    ),
+  /** Temperature readings of one kind in buckets (body: the peak matters, ambient: the mean). */
+  temperature: (
+    id: string,
+    kind: TemperatureKind,
+    fromMs: number,
+    toMs: number,
+    step: string,
+    signal?: AbortSignal,
+  ) =>
+    request<TemperatureResponse>(
+      'GET',
+      `/api/sites/${encodeURIComponent(id)}/temperature?${new URLSearchParams({ from: String(fromMs), to: String(toMs), step, kind })}`,
       undefined,
       signal,
     ),

@@ -99,6 +99,12 @@ describe('index.html', () => {
       'admin-view',
       'detail-alarms',
       'corrections',
+      'nav-map',
+      'map-view',
+      'map',
+      'map-online',
+      'temperature-chart',
+      'site-not-found',
     ]) {
       expect(html, id).toContain(`data-testid="${id}"`);
     }

@@ -2,7 +2,8 @@
  * The occupancy-against-safe-capacity line chart (chart.js, bundled; tree-shaken to the line
  * parts). The x axis is plain epoch milliseconds on a linear scale, labelled in WIB by our own
  * Intl formatter, so no date adapter package is needed. Animations are off: this is a live
- * operations screen, and an animation per live point costs CPU for nothing.
+ * operations screen, and an animation per live point costs CPU for nothing. The canvas carries
+ * `data-points` (occupancy points drawn) so tests can tell a drawn chart from an empty one.
  */
 import {
   Chart,
@@ -135,6 +136,7 @@ export function createHistoryChart(canvas: HTMLCanvasElement): HistoryChart {
       occupancy.splice(0, occupancy.length, ...series.occupancy);
       safeCapacity.splice(0, safeCapacity.length, ...series.safeCapacity);
       setWindow(fromMs, toMs);
+      canvas.dataset.points = String(occupancy.length);
       chart.update('none');
     },
     appendLive(atMs, occ, cap, nowMs) {
@@ -145,6 +147,7 @@ export function createHistoryChart(canvas: HTMLCanvasElement): HistoryChart {
       trimBefore(occupancy, fromMs);
       trimBefore(safeCapacity, fromMs);
       setWindow(fromMs, Math.max(nowMs, atMs));
+      canvas.dataset.points = String(occupancy.length);
       chart.update('none');
     },
     relabel() {
@@ -157,6 +160,7 @@ export function createHistoryChart(canvas: HTMLCanvasElement): HistoryChart {
     },
     destroy() {
       chart.destroy();
+      delete canvas.dataset.points;
     },
   };
 }

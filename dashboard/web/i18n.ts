@@ -9,6 +9,7 @@ import type { AlarmState, AlarmType, Severity } from '../../shared/alarms.ts';
 import type { Level, SiteKind } from '../../shared/registry-schemas.ts';
 import { adminMessagesEn, adminMessagesId } from './messages-admin.ts';
 import { alarmMessagesEn, alarmMessagesId } from './messages-alarms.ts';
+import { mapMessagesEn, mapMessagesId } from './messages-map.ts';
 
 export const LANGS = ['id', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -49,7 +50,6 @@ const baseId = {
   'list.summary': 'Menampilkan {shown} dari {total} lokasi',
   'list.empty': 'Tidak ada lokasi yang cocok.',
   'list.loading': 'Memuat lokasi…',
-  'list.more': 'Tampilkan {n} lagi',
   'col.site': 'Lokasi',
   'col.kind': 'Jenis',
   'col.occupancy': 'Isi / kapasitas aman',
@@ -114,7 +114,7 @@ const baseId = {
   'error.generic': 'Terjadi kesalahan. Coba lagi.',
 } as const;
 
-const id = { ...baseId, ...alarmMessagesId, ...adminMessagesId };
+const id = { ...baseId, ...alarmMessagesId, ...adminMessagesId, ...mapMessagesId };
 
 export type MessageKey = keyof typeof id;
 
@@ -154,7 +154,6 @@ const baseEn: Record<keyof typeof baseId, string> = {
   'list.summary': 'Showing {shown} of {total} sites',
   'list.empty': 'No sites match.',
   'list.loading': 'Loading sites…',
-  'list.more': 'Show {n} more',
   'col.site': 'Site',
   'col.kind': 'Kind',
   'col.occupancy': 'Occupancy / safe capacity',
@@ -219,7 +218,12 @@ const baseEn: Record<keyof typeof baseId, string> = {
   'error.generic': 'Something went wrong. Try again.',
 };
 
-const en: Record<MessageKey, string> = { ...baseEn, ...alarmMessagesEn, ...adminMessagesEn };
+const en: Record<MessageKey, string> = {
+  ...baseEn,
+  ...alarmMessagesEn,
+  ...adminMessagesEn,
+  ...mapMessagesEn,
+};
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { id, en };
 

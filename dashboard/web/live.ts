@@ -44,8 +44,10 @@ export function connectLive(handlers: LiveHandlers): LiveConnection {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
     path: '/socket.io',
     withCredentials: true,
+    // After a server restart every browser comes back within 5 s, spread by socket.io's jitter
+    // (randomizationFactor 0.5) so thousands of them do not arrive at once.
     reconnectionDelay: 1000,
-    reconnectionDelayMax: 10_000,
+    reconnectionDelayMax: 5000,
   });
 
   handlers.state('connecting');

@@ -9,12 +9,13 @@ import { createAlarmCue } from './alarm-cue.ts';
 import { createAlarmStore } from './alarm-store.ts';
 import { createAlarmsView } from './alarms-view.ts';
 import { api, type ServerInfo, type User } from './api.ts';
-import { byTestId } from './dom.ts';
+import { byTestId, setText } from './dom.ts';
 import { createHeader } from './header.ts';
 import type { MessageKey } from './i18n.ts';
 import { connectLive } from './live.ts';
-import { initLocale } from './locale.ts';
+import { initLocale, onLangChange, t } from './locale.ts';
 import { createLogin } from './login.ts';
+import { createSiteMap } from './map-view.ts';
 import { createNav } from './nav.ts';
 import { createOverview } from './overview.ts';
 import { type AdminTab, allowedRoute, parseRoute, type Route, routeHash } from './router.ts';
@@ -42,6 +43,7 @@ initLocale();
 const appView = byTestId('app-view');
 const views = {
   overview: byTestId('overview-view'),
+  map: byTestId('map-view'),
   alarms: byTestId('alarms-view'),
   admin: byTestId('admin-view'),
 };
@@ -112,6 +114,24 @@ function startSession(user: User): void {
     },
   });
   const siteAlarms = createSiteAlarms({ alarms: alarmStore });
+  const siteMap = createSiteMap({
+    store,
+    onOpenSite: (siteId) => go({ view: 'overview', siteId }),
+    schedule: raf,
+  });
+  const notFound = byTestId('site-not-found');
+  // A deep link to a site this user cannot see (or that does not exist) says so once the
+  // sites are loaded, in the same words either way (the server does not tell them apart).
+  const renderNotFound = () => {
+    const current = route();
+    const missing =
+      current.view === 'overview' && current.siteId && store.loaded && !store.get(current.siteId)
+        ? current.siteId
+        : undefined;
+    notFound.hidden = missing === undefined;
+    if (missing) setText(notFound, t('site.notFound', { id: missing }));
+  };
+  const offLang = onLangChange(renderNotFound);
   const alarmsView = createAlarmsView({
     alarms: alarmStore,
     sites: store,
@@ -129,6 +149,8 @@ function startSession(user: User): void {
     if (current !== wanted) history.replaceState(null, '', routeHash(current));
     for (const [name, el] of Object.entries(views)) el.hidden = name !== current.view;
     nav.setActive(current.view);
+    if (current.view === 'map') siteMap.show();
+    else siteMap.hide();
     if (current.view === 'admin') {
       lastAdminTab = current.tab;
       adminView.show(current.tab);
@@ -140,6 +162,7 @@ function startSession(user: User): void {
     } else if (detail.siteId) {
       detail.close();
     }
+    renderNotFound();
   };
 
   // `server:info` comes only on connect; a policy switched elsewhere shows up as new safe
@@ -164,6 +187,7 @@ function startSession(user: User): void {
     const current = route();
     if (current.view === 'overview' && current.siteId && !detail.siteId && store.get(current.siteId))
       select(current.siteId);
+    renderNotFound();
   });
   const unsubscribeAlarms = alarmStore.subscribe(({ newCritical }) => {
     nav.setAlarmCounts(alarmStore.counts());
@@ -173,8 +197,15 @@ function startSession(user: User): void {
   });
 
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let wasConnected = false;
   const live = connectLive({
-    state: (state) => header.setConnection(state),
+    state: (state) => {
+      header.setConnection(state);
+      // Back after an outage (e.g. a server restart): the socket's snapshot brings the sites and
+      // alarms; what the detail fetched over HTTP (devices, history) is fetched again.
+      if (state === 'connected' && wasConnected) detail.refresh();
+      if (state === 'connected') wasConnected = true;
+    },
     snapshot: (sites) => store.snapshot(sites),
     update: (sites) => store.update(sites),
     remove: (ids) => store.remove(ids),
@@ -225,7 +256,10 @@ function startSession(user: User): void {
     window.removeEventListener('hashchange', applyRoute);
     unsubscribe();
     unsubscribeAlarms();
+    offLang();
     live.close();
+    siteMap.destroy();
+    notFound.hidden = true;
     detail.destroy();
     siteAlarms.destroy();
     overview.destroy();

@@ -1,14 +1,14 @@
 /**
  * The overview: level counts, search and filters, and the ordered list of sites (worst first).
- * Rows are kept per site id and reused; each frame only changed rows are patched and the list
- * order is reconciled with the fewest moves, so thousands of sites stay cheap. At most
- * `pageSize` rows are in the DOM at once (flagged sites come first, so they are always in);
- * "show more" extends it.
+ * The list is virtualised (virtual-window.ts): it is as tall as all its rows, but only the rows
+ * in and near the viewport are in the DOM, each placed at its index; rows are kept per site id
+ * and patched in place, so a city of thousands of sites costs a few dozen rows of DOM work.
+ * The page itself scrolls (native scrolling, keyboard and touch); arrow keys, Page Up/Down, Home
+ * and End walk the whole list, not only the rows that happen to be rendered.
  *
  * Rows show new values on the next frame, but the list is re-ordered at most once per
  * `reorderIntervalMs` (unless the filter changed or sites came or went): a list that reshuffles
- * on every frame cannot be read, and measured with 5,000 sites and 2,000 updates/s re-ordering
- * every frame spent ~500 ms per frame in DOM moves and layout.
+ * on every frame cannot be read.
  */
 import type { Level, SiteKind } from '../../shared/registry-schemas.ts';
 import { byTestId, h, setAttr, setText } from './dom.ts';
@@ -26,21 +26,28 @@ import {
 } from './site-order.ts';
 import { createSiteRow, type SiteRow } from './site-row.ts';
 import type { SiteChanges, SiteStore } from './site-store.ts';
+import { rowWindow } from './virtual-window.ts';
 
 const rowKey = (item: Element) => item.firstElementChild?.getAttribute('data-site-id') ?? '';
+
+/** Space between rows (styles.css `.site-item` has no margin: the stride adds it). */
+const ROW_GAP_PX = 5;
+/** Rows rendered above and below the viewport, so a fast scroll does not show blank space. */
+const OVERSCAN = 8;
+/** A row's height plus gap until the first row is measured. */
+const ESTIMATED_STRIDE_PX = 60;
 
 export interface OverviewOptions {
   store: SiteStore;
   onSelect(siteId: string): void;
   schedule(callback: () => void): void;
   now?: () => number;
-  pageSize?: number;
   reorderIntervalMs?: number;
 }
 
 export interface Overview {
   setSelected(siteId: string | undefined): void;
-  /** Focuses the row of a site if it is shown (after the detail closes). */
+  /** Scrolls to the row of a site and focuses it, if the filter shows it (after the detail closes). */
   focusRow(siteId: string): void;
   /** Refreshes reading ages and stale marks; called once a second. */
   tick(): void;
@@ -50,7 +57,6 @@ export interface Overview {
 export function createOverview(options: OverviewOptions): Overview {
   const { store, onSelect, schedule } = options;
   const now = options.now ?? Date.now;
-  const pageSize = options.pageSize ?? 500;
   const reorderIntervalMs = options.reorderIntervalMs ?? 1000;
 
   const list = byTestId<HTMLUListElement>('site-list');
@@ -59,15 +65,23 @@ export function createOverview(options: OverviewOptions): Overview {
   const levelSelect = byTestId<HTMLSelectElement>('filter-level');
   const summary = byTestId('list-summary');
   const emptyNote = byTestId('list-empty');
-  const more = byTestId<HTMLButtonElement>('list-more');
   const countButtons = [...document.querySelectorAll<HTMLButtonElement>('[data-filter-level]')];
 
+  /** Every row built so far, by site id; only `rendered` ones are in the DOM. */
   const rows = new Map<string, SiteRow>();
-  const shown = new Set<string>();
+  const rendered = new Set<string>();
+  /** The translateY each row element was last given, so unchanged rows are not written. */
+  const placed = new Map<string, number>();
+  let orderedIds: string[] = [];
+  let indexOf = new Map<string, number>();
+  let stride = 0;
+  let measuredWidth = -1;
+  /** A row kept in the DOM outside the window: the keyboard's target. */
+  let pinned: string | undefined;
   let filter: SiteFilter = { ...EMPTY_FILTER };
-  let limit = pageSize;
   let selected: string | undefined;
   let fullPending = false;
+  let paintPending = false;
   let lastOrderAt = Number.NEGATIVE_INFINITY;
   let reorderTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -101,22 +115,119 @@ export function createOverview(options: OverviewOptions): Overview {
     }
   };
 
+  /** Puts the rows of the visible window (plus the focused and pinned ones) in the DOM, in order. */
+  const paint = () => {
+    paintPending = false;
+    // A hidden overview (another view is shown) has no window; the ResizeObserver repaints on show.
+    if (list.offsetParent === null) return;
+    const lang = getLang();
+    const nowMs = now();
+    const rect = list.getBoundingClientRect();
+    if (rect.width !== measuredWidth) {
+      // A narrower column turns rows into two-line cards (styles.css container query).
+      measuredWidth = rect.width;
+      stride = 0;
+    }
+    const used = stride || ESTIMATED_STRIDE_PX;
+    const { start, end } = rowWindow(rect.top, window.innerHeight, used, orderedIds.length, OVERSCAN);
+    const indices: number[] = [];
+    for (let i = start; i < end; i++) indices.push(i);
+    const focusedId = (document.activeElement as HTMLElement | null)?.dataset?.siteId;
+    for (const id of new Set([focusedId, pinned])) {
+      const i = id === undefined ? undefined : indexOf.get(id);
+      if (i !== undefined && (i < start || i >= end)) indices.push(i);
+    }
+    indices.sort((a, b) => a - b);
+
+    const items: HTMLLIElement[] = [];
+    const next = new Set<string>();
+    for (const i of indices) {
+      const id = orderedIds[i]!;
+      const site = store.get(id);
+      if (!site) continue;
+      let row = rows.get(id);
+      if (!row) {
+        row = createSiteRow(site, lang, nowMs);
+        if (id === selected) row.button.setAttribute('aria-current', 'true');
+        rows.set(id, row);
+      } else if (!rendered.has(id)) {
+        row.update(site, lang, nowMs);
+      }
+      setAttr(row.item, 'aria-posinset', String(i + 1));
+      setAttr(row.item, 'aria-setsize', String(orderedIds.length));
+      next.add(id);
+      items.push(row.item);
+    }
+    reorderChildren(list, items, rowKey);
+    rendered.clear();
+    for (const id of next) rendered.add(id);
+
+    let tallest = 0;
+    for (const item of items) tallest = Math.max(tallest, item.offsetHeight);
+    if (tallest > 0) stride = Math.max(stride, tallest + ROW_GAP_PX);
+    const step = stride || ESTIMATED_STRIDE_PX;
+    for (const i of indices) {
+      const id = orderedIds[i]!;
+      const y = i * step;
+      const item = rows.get(id)?.item;
+      if (!item || placed.get(id) === y) continue;
+      placed.set(id, y);
+      // CSSOM, not a style attribute in markup: allowed under a 'self'-only style-src CSP.
+      item.style.transform = `translateY(${y}px)`;
+    }
+    list.style.height = `${Math.max(0, orderedIds.length * step - ROW_GAP_PX)}px`;
+    // Moving a focused node blurs it in most browsers; keep keyboard users where they were.
+    if (focusedId && document.activeElement === document.body)
+      rows.get(focusedId)?.button.focus({ preventScroll: true });
+    // The window was sized with an estimate: fill it again with the measured row height.
+    if (step !== used) requestPaint();
+  };
+
+  const requestPaint = () => {
+    if (paintPending) return;
+    paintPending = true;
+    schedule(paint);
+  };
+
+  const reorder = () => {
+    const lang = getLang();
+    orderedIds = visibleSites(store.sites.values(), filter).map((s) => s.id);
+    indexOf = new Map(orderedIds.map((id, i) => [id, i]));
+    setText(
+      summary,
+      store.loaded
+        ? t('list.summary', {
+            shown: formatNumber(orderedIds.length, lang),
+            total: formatNumber(store.sites.size, lang),
+          })
+        : t('list.loading'),
+    );
+    emptyNote.hidden = !store.loaded || orderedIds.length > 0;
+    paint();
+  };
+
   const render = (changes: SiteChanges | undefined) => {
     const lang = getLang();
     const nowMs = now();
     for (const id of changes?.removed ?? []) {
       rows.get(id)?.item.remove();
       rows.delete(id);
-      shown.delete(id);
+      rendered.delete(id);
+      placed.delete(id);
     }
     for (const id of changes?.changed ?? []) {
       const site = store.get(id);
-      // Rows off the list are patched when they come back (see the `!shown.has` branch below).
-      if (site && shown.has(id)) rows.get(id)?.update(site, lang, nowMs);
+      // Rows outside the window are patched when they come into it (paint()).
+      if (site && rendered.has(id)) rows.get(id)?.update(site, lang, nowMs);
     }
     const orderDue =
       !changes || changes.reset || changes.removed.size > 0 || nowMs - lastOrderAt >= reorderIntervalMs;
-    if (!orderDue) {
+    if (orderDue) {
+      clearTimeout(reorderTimer);
+      reorderTimer = undefined;
+      lastOrderAt = nowMs;
+      reorder();
+    } else {
       reorderTimer ??= setTimeout(
         () => {
           reorderTimer = undefined;
@@ -124,51 +235,7 @@ export function createOverview(options: OverviewOptions): Overview {
         },
         Math.max(0, lastOrderAt + reorderIntervalMs - nowMs),
       );
-      renderCounts();
-      return;
     }
-    clearTimeout(reorderTimer);
-    reorderTimer = undefined;
-    lastOrderAt = nowMs;
-    const ordered = visibleSites(store.sites.values(), filter);
-    const slice = ordered.length > limit ? ordered.slice(0, limit) : ordered;
-
-    const focusedId = (document.activeElement as HTMLElement | null)?.dataset?.siteId;
-    const nextShown = new Set<string>();
-    const items: HTMLLIElement[] = [];
-    for (const site of slice) {
-      let row = rows.get(site.id);
-      if (!row) {
-        row = createSiteRow(site, lang, nowMs);
-        if (site.id === selected) row.button.setAttribute('aria-current', 'true');
-        rows.set(site.id, row);
-      } else if (!shown.has(site.id)) {
-        row.update(site, lang, nowMs);
-      }
-      nextShown.add(site.id);
-      items.push(row.item);
-    }
-    reorderChildren(list, items, rowKey);
-    shown.clear();
-    for (const id of nextShown) shown.add(id);
-    // Moving a focused node blurs it in most browsers; keep keyboard users where they were.
-    if (focusedId && document.activeElement === document.body)
-      rows.get(focusedId)?.button.focus({ preventScroll: true });
-
-    setText(
-      summary,
-      store.loaded
-        ? t('list.summary', {
-            shown: formatNumber(slice.length, lang),
-            total: formatNumber(store.sites.size, lang),
-          })
-        : t('list.loading'),
-    );
-    emptyNote.hidden = !store.loaded || slice.length > 0;
-    const remaining = ordered.length - slice.length;
-    more.hidden = remaining <= 0;
-    if (remaining > 0)
-      setText(more, t('list.more', { n: formatNumber(Math.min(remaining, pageSize), lang) }));
     renderCounts();
   };
 
@@ -189,7 +256,6 @@ export function createOverview(options: OverviewOptions): Overview {
       kind: kindSelect.value as SiteKind | '',
       level: levelSelect.value as Level | '',
     };
-    limit = pageSize;
     requestFull();
   };
   const onCountClick = (event: Event) => {
@@ -201,23 +267,39 @@ export function createOverview(options: OverviewOptions): Overview {
     const button = (event.target as Element).closest<HTMLButtonElement>('button[data-site-id]');
     if (button?.dataset.siteId) onSelect(button.dataset.siteId);
   };
-  // Arrow keys walk the list like a listbox; Enter and Space are the button's own.
+  /** Renders row `index` (even far outside the window) and focuses it; focus scrolls it into view. */
+  const focusIndex = (index: number) => {
+    const id = orderedIds[index];
+    if (id === undefined) return;
+    pinned = id;
+    paint();
+    rows.get(id)?.button.focus();
+  };
+  // Arrow keys, Page Up/Down, Home and End walk the list like a listbox; Enter and Space are the
+  // button's own.
   const onListKey = (event: KeyboardEvent) => {
-    const current = (event.target as Element).closest('li');
-    if (!current) return;
-    let target: Element | null = null;
-    if (event.key === 'ArrowDown') target = current.nextElementSibling;
-    else if (event.key === 'ArrowUp') target = current.previousElementSibling;
-    else if (event.key === 'Home') target = list.firstElementChild;
-    else if (event.key === 'End') target = list.lastElementChild;
-    else return;
+    const id = (event.target as Element).closest<HTMLElement>('[data-site-id]')?.dataset.siteId;
+    const current = id === undefined ? undefined : indexOf.get(id);
+    if (current === undefined) return;
+    const page = Math.max(1, Math.floor(window.innerHeight / (stride || ESTIMATED_STRIDE_PX)) - 1);
+    const last = orderedIds.length - 1;
+    const targets: Record<string, number> = {
+      ArrowDown: Math.min(last, current + 1),
+      ArrowUp: Math.max(0, current - 1),
+      PageDown: Math.min(last, current + page),
+      PageUp: Math.max(0, current - page),
+      Home: 0,
+      End: last,
+    };
+    const target = targets[event.key];
+    if (target === undefined) return;
     event.preventDefault();
-    target?.querySelector('button')?.focus();
+    focusIndex(target);
   };
-  const onMore = () => {
-    limit += pageSize;
-    requestFull();
+  const onFocusOut = (event: FocusEvent) => {
+    if (!list.contains(event.relatedTarget as Node | null)) pinned = undefined;
   };
+  const resize = new ResizeObserver(() => requestPaint());
 
   search.addEventListener('input', onFilterInput);
   kindSelect.addEventListener('change', onFilterInput);
@@ -225,7 +307,10 @@ export function createOverview(options: OverviewOptions): Overview {
   for (const b of countButtons) b.addEventListener('click', onCountClick);
   list.addEventListener('click', onListClick);
   list.addEventListener('keydown', onListKey);
-  more.addEventListener('click', onMore);
+  list.addEventListener('focusout', onFocusOut);
+  window.addEventListener('scroll', requestPaint, { passive: true });
+  window.addEventListener('resize', requestPaint);
+  resize.observe(list);
   const offLang = onLangChange(() => {
     fillSelects();
     store.invalidate();
@@ -240,27 +325,33 @@ export function createOverview(options: OverviewOptions): Overview {
       if (siteId) rows.get(siteId)?.button.setAttribute('aria-current', 'true');
     },
     focusRow(siteId) {
-      rows.get(siteId)?.button.focus();
+      const index = indexOf.get(siteId);
+      if (index !== undefined) focusIndex(index);
     },
     tick() {
       const lang = getLang();
       const nowMs = now();
-      for (const id of shown) rows.get(id)?.tick(lang, nowMs);
+      for (const id of rendered) rows.get(id)?.tick(lang, nowMs);
     },
     destroy() {
       clearTimeout(reorderTimer);
       unsubscribe();
       offLang();
+      resize.disconnect();
       search.removeEventListener('input', onFilterInput);
       kindSelect.removeEventListener('change', onFilterInput);
       levelSelect.removeEventListener('change', onFilterInput);
       for (const b of countButtons) b.removeEventListener('click', onCountClick);
       list.removeEventListener('click', onListClick);
       list.removeEventListener('keydown', onListKey);
-      more.removeEventListener('click', onMore);
+      list.removeEventListener('focusout', onFocusOut);
+      window.removeEventListener('scroll', requestPaint);
+      window.removeEventListener('resize', requestPaint);
       list.replaceChildren();
+      list.style.height = '';
       rows.clear();
-      shown.clear();
+      rendered.clear();
+      placed.clear();
     },
   };
 }

@@ -7,6 +7,7 @@ describe('hash routes', () => {
     expect(parseRoute('#/overview')).toEqual({ view: 'overview' });
     expect(parseRoute('#/sites/pasar-tos-3000')).toEqual({ view: 'overview', siteId: 'pasar-tos-3000' });
     expect(parseRoute('#/alarms')).toEqual({ view: 'alarms' });
+    expect(parseRoute('#/map')).toEqual({ view: 'map' });
     expect(parseRoute('#/admin/users')).toEqual({ view: 'admin', tab: 'users' });
   });
 
@@ -22,6 +23,7 @@ describe('hash routes', () => {
     for (const tab of ADMIN_TABS)
       expect(parseRoute(routeHash({ view: 'admin', tab }))).toEqual({ view: 'admin', tab });
     expect(parseRoute(routeHash({ view: 'alarms' }))).toEqual({ view: 'alarms' });
+    expect(parseRoute(routeHash({ view: 'map' }))).toEqual({ view: 'map' });
   });
 
   it('sends anyone but an admin from the administration to the overview', () => {
@@ -31,5 +33,7 @@ describe('hash routes', () => {
     expect(allowedRoute(admin, 'manager')).toEqual({ view: 'overview' });
     const alarms = parseRoute('#/alarms');
     expect(allowedRoute(alarms, 'manager')).toBe(alarms);
+    const map = parseRoute('#/map');
+    expect(allowedRoute(map, 'manager')).toBe(map);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Hash routes of the operator screen, so a view survives a reload and can be bookmarked or sent
  * to a colleague: `#/overview`, `#/sites/<id>` (the overview with that site's detail open),
- * `#/alarms`, `#/admin/<tab>`. Pure parsing and formatting, tested; main.ts listens to
+ * `#/map`, `#/alarms`, `#/admin/<tab>`. Pure parsing and formatting, tested; main.ts listens to
  * `hashchange` and shows the view.
  */
 
-export const VIEWS = ['overview', 'alarms', 'admin'] as const;
+export const VIEWS = ['overview', 'map', 'alarms', 'admin'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export const ADMIN_TABS = ['sites', 'devices', 'users', 'webhooks', 'policy'] as const;
@@ -13,6 +13,7 @@ export type AdminTab = (typeof ADMIN_TABS)[number];
 
 export type Route =
   | { view: 'overview'; siteId?: string }
+  | { view: 'map' }
   | { view: 'alarms' }
   | { view: 'admin'; tab: AdminTab };
 
@@ -37,6 +38,7 @@ export function parseRoute(hash: string): Route {
     return siteId ? { view: 'overview', siteId } : { view: 'overview' };
   }
   if (head === 'alarms') return { view: 'alarms' };
+  if (head === 'map') return { view: 'map' };
   if (head === 'admin') return { view: 'admin', tab: rest[0] && isAdminTab(rest[0]) ? rest[0] : 'sites' };
   return { view: 'overview' };
 }
@@ -46,6 +48,7 @@ export function routeHash(route: Route): string {
   if (route.view === 'overview')
     return route.siteId ? `#/sites/${encodeURIComponent(route.siteId)}` : '#/overview';
   if (route.view === 'alarms') return '#/alarms';
+  if (route.view === 'map') return '#/map';
   return `#/admin/${route.tab}`;
 }
 

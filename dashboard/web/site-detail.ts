@@ -1,12 +1,13 @@
 /**
- * The detail panel of one site: current numbers, temperatures, bus position, devices, and the
- * history chart (1 h / 24 h / 7 d) with live readings appended as they arrive. Requests are
+ * The detail panel of one site: current numbers, temperatures, bus position, the history chart
+ * (1 h / 24 h / 7 d) with live readings appended as they arrive, the temperature chart for the
+ * same range (site-temperature.ts) and the site's devices (site-devices.ts). Requests are
  * aborted when the operator switches site or range, so a slow answer never paints over a newer
  * choice.
  */
 import type { SiteView } from '../../shared/site-state.ts';
-import { api, type SiteDevice } from './api.ts';
-import { byTestId, h, setAttr, setText } from './dom.ts';
+import { api } from './api.ts';
+import { byTestId, setAttr, setText } from './dom.ts';
 import {
   formatAge,
   formatCelsius,
@@ -20,7 +21,9 @@ import { createHistoryChart, type HistoryChart } from './history-chart.ts';
 import { type Point, RANGE_IDS, RANGES, type RangeId, seriesFromBuckets, summarize } from './history-data.ts';
 import { kindText, levelText } from './i18n.ts';
 import { getLang, onLangChange, t } from './locale.ts';
+import { createSiteDevices } from './site-devices.ts';
 import type { SiteChanges, SiteStore } from './site-store.ts';
+import { createSiteTemperature } from './site-temperature.ts';
 
 export interface SiteDetailOptions {
   store: SiteStore;
@@ -32,6 +35,8 @@ export interface SiteDetailOptions {
 export interface SiteDetail {
   open(siteId: string): void;
   close(): void;
+  /** Fetches what came over HTTP again (history, temperatures, devices), e.g. after a reconnect. */
+  refresh(): void;
   readonly siteId: string | undefined;
   onChanges(changes: SiteChanges): void;
   tick(): void;
@@ -58,7 +63,12 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
   /** Live readings that arrived while the history was loading, applied after it. */
   let pendingLive: Array<{ at: number; occupancy: number; safeCapacity: number }> = [];
   let historyReady = false;
-  let devices: SiteDevice[] | undefined;
+  const devices = createSiteDevices({ list: devicesList, now });
+  const temperature = createSiteTemperature({
+    canvas: byTestId<HTMLCanvasElement>('temperature-chart'),
+    status: byTestId('temperature-status'),
+    now,
+  });
 
   const setStatus = (text: string) => {
     setText(chartStatus, text);
@@ -117,33 +127,6 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
     setText(field('updated'), ms === null || Number.isNaN(ms) ? age : `${formatTimeWib(ms, lang)} (${age})`);
   };
 
-  const renderDevices = () => {
-    if (!devices || devices.length === 0) {
-      devicesList.replaceChildren(h('li', { class: 'muted' }, devices ? t('detail.noDevices') : ''));
-      return;
-    }
-    devicesList.replaceChildren(
-      ...devices.map((d) => {
-        const state =
-          d.online === true
-            ? t('detail.deviceOnline')
-            : d.online === false
-              ? t('detail.deviceOffline')
-              : undefined;
-        return h(
-          'li',
-          {
-            'data-device-id': d.id,
-            'data-online': d.online === undefined || d.online === null ? undefined : String(d.online),
-          },
-          h('span', { class: 'device-id' }, d.name ? `${d.name} (${d.id})` : d.id),
-          d.type ? h('span', { class: 'muted' }, ` · ${d.type}`) : '',
-          state ? h('span', { class: 'device-state' }, ` · ${state}`) : '',
-        );
-      }),
-    );
-  };
-
   const describeChart = (series: { occupancy: Point[]; safeCapacity: Point[] }) => {
     const lang = getLang();
     const { peak, safeCapacity } = summarize(series);
@@ -190,20 +173,6 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
     }
   };
 
-  const loadDevices = async (id: string) => {
-    devices = undefined;
-    renderDevices();
-    try {
-      const detail = await api.site(id);
-      if (id !== siteId) return;
-      devices = Array.isArray(detail.devices) ? detail.devices : [];
-    } catch {
-      if (id !== siteId) return;
-      devices = [];
-    }
-    renderDevices();
-  };
-
   const appendLive = (site: SiteView) => {
     if (site.occupancy === null) return;
     const parsed = site.updatedAt === null ? Number.NaN : Date.parse(site.updatedAt);
@@ -229,6 +198,8 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
     chart?.destroy();
     chart = undefined;
     historyReady = false;
+    devices.close();
+    temperature.close();
     panel.hidden = true;
     document.body.classList.remove('has-detail');
     onClose(id);
@@ -239,6 +210,8 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
     if (!RANGE_IDS.includes(next) || next === range) return;
     range = next;
     void loadHistory();
+    const site = siteId ? store.get(siteId) : undefined;
+    if (site) temperature.load(site, range);
   };
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape' && siteId && !event.defaultPrevented) {
@@ -255,8 +228,9 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
       renderFacts(site);
       setAttr(closeButton, 'aria-label', t('detail.closeLabel', { name: site.name }));
     }
-    renderDevices();
+    devices.render();
     chart?.relabel();
+    temperature.relabel();
   });
 
   return {
@@ -274,10 +248,18 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
       renderFacts(site);
       title.focus();
       if (same) return;
-      void loadDevices(id);
+      devices.open(id);
       void loadHistory();
+      temperature.load(site, range);
     },
     close,
+    refresh() {
+      const site = siteId ? store.get(siteId) : undefined;
+      if (!site) return;
+      devices.refresh();
+      void loadHistory();
+      temperature.load(site, range);
+    },
     onChanges(changes) {
       if (!siteId) return;
       if (changes.removed.has(siteId)) {
@@ -291,10 +273,12 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
       renderFacts(site);
       // A snapshot after reconnect re-sends everything; a reading only counts once per bucket.
       appendLive(site);
+      temperature.live(site);
     },
     tick() {
       const site = siteId ? store.get(siteId) : undefined;
       if (site) renderAge(site);
+      devices.tick();
     },
     destroy() {
       close();

@@ -1,0 +1,58 @@
+/**
+ * Strings of the map view, the site detail's temperature chart and device list, and the
+ * not-found notice, Bahasa Indonesia first. Merged into i18n.ts; `en` is typed against `id`, so
+ * a key missing in either language is a compile error.
+ */
+export const mapMessagesId = {
+  'nav.map': 'Peta',
+  'map.title': 'Peta lokasi dan bus',
+  'map.label': 'Peta: seret untuk menggeser, roda atau + dan − untuk memperbesar',
+  'map.zoomIn': 'Perbesar',
+  'map.zoomOut': 'Perkecil',
+  'map.fit': 'Tampilkan semua',
+  'map.online': 'Peta daring OpenStreetMap (perlu internet)',
+  'map.osmContributors': 'kontributor OpenStreetMap',
+  'map.schematic': 'Peta skematis luring: garis pantai perkiraan, bukan untuk navigasi',
+  'map.legendBus': 'bus dan koridornya (posisi GPS langsung)',
+  'map.tilesFailed': 'Ubin peta daring tidak dapat dimuat; peta skematis tetap dipakai.',
+  'map.unplaced': '{n} lokasi tanpa koordinat tidak tampil di peta.',
+  'site.notFound': 'Lokasi “{id}” tidak ditemukan atau tidak dapat Anda lihat.',
+  'temp.title': 'Suhu: tubuh (tertinggi per interval) dan ruangan',
+  'temp.body': 'Suhu tubuh (tertinggi)',
+  'temp.ambient': 'Suhu ruangan (rata-rata)',
+  'temp.warnLine': 'Batas demam {c}',
+  'temp.critLine': 'Tolak masuk {c}',
+  'temp.empty': 'Belum ada data suhu untuk rentang ini.',
+  'temp.error': 'Data suhu tidak dapat dimuat.',
+  'temp.summary': '{range}: suhu tubuh tertinggi {body}, suhu ruangan terakhir {ambient}.',
+  'device.lastSeen': 'terakhir terlihat {time}',
+  'device.neverSeen': 'belum pernah terlihat',
+  'device.unknownState': 'status tidak diketahui',
+} as const;
+
+export const mapMessagesEn: Record<keyof typeof mapMessagesId, string> = {
+  'nav.map': 'Map',
+  'map.title': 'Map of sites and buses',
+  'map.label': 'Map: drag to pan, wheel or + and − to zoom',
+  'map.zoomIn': 'Zoom in',
+  'map.zoomOut': 'Zoom out',
+  'map.fit': 'Show all',
+  'map.online': 'Online OpenStreetMap tiles (needs internet)',
+  'map.osmContributors': 'OpenStreetMap contributors',
+  'map.schematic': 'Schematic offline map: approximate coastlines, not for navigation',
+  'map.legendBus': 'bus and its corridor (live GPS position)',
+  'map.tilesFailed': 'Online map tiles could not be loaded; the schematic map stays.',
+  'map.unplaced': '{n} sites without coordinates are not on the map.',
+  'site.notFound': 'Site “{id}” was not found or is not yours to see.',
+  'temp.title': 'Temperature: body (highest per interval) and room',
+  'temp.body': 'Body temperature (highest)',
+  'temp.ambient': 'Room temperature (mean)',
+  'temp.warnLine': 'Fever threshold {c}',
+  'temp.critLine': 'Entry refused {c}',
+  'temp.empty': 'No temperature readings for this range yet.',
+  'temp.error': 'Temperature data could not be loaded.',
+  'temp.summary': '{range}: highest body temperature {body}, latest room temperature {ambient}.',
+  'device.lastSeen': 'last seen {time}',
+  'device.neverSeen': 'never seen',
+  'device.unknownState': 'state unknown',
+};
