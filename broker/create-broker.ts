@@ -20,6 +20,7 @@ import type { DeviceRecord } from '../shared/registry-schemas.ts';
 import { filters } from '../shared/topics.ts';
 import { decidePublish, decideSubscribe, type Identity, identityKey, mayForward } from './access-policy.ts';
 import { AuthError, Authenticator, type ConnectInfo } from './authenticator.ts';
+import { boundedEmitter } from './bounded-emitter.ts';
 import { brokerMetrics } from './broker-metrics.ts';
 import type { BrokerConfig } from './config.ts';
 import { guardConnection } from './packet-guard.ts';
@@ -79,6 +80,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   };
 
   const aedes = new Aedes({
+    // aedes' default emitter overflows the stack under sustained load; see bounded-emitter.ts.
+    mq: boundedEmitter(),
     ...deps.aedes,
     preConnect(client, packet, callback) {
       const will = packet.will && {
