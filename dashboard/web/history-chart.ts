@@ -5,22 +5,11 @@
  * operations screen, and an animation per live point costs CPU for nothing. The canvas carries
  * `data-points` (occupancy points drawn) so tests can tell a drawn chart from an empty one.
  */
-import {
-  Chart,
-  type ChartConfiguration,
-  Filler,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
-import { formatAxisTick, formatDateTimeWib, formatNumber } from './format.ts';
+import type { ChartConfiguration } from 'chart.js';
+import { Chart, cssVar, setTimeWindow, sparsePoints, timeChartOptions } from './chart-base.ts';
+import { formatNumber } from './format.ts';
 import { mergePoint, type Point, RANGES, type RangeId, type Series, trimBefore } from './history-data.ts';
 import { getLang, t } from './locale.ts';
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend, Filler);
 
 export interface HistoryChart {
   /** Replaces the data with a freshly loaded window [fromMs, toMs]. */
@@ -30,14 +19,6 @@ export interface HistoryChart {
   /** Re-labels after a language switch. */
   relabel(): void;
   destroy(): void;
-}
-
-/** Points are drawn only while a series is sparse: a lone live reading would otherwise be invisible. */
-const sparsePoints = (ctx: { dataset: { data: unknown[] } }) => (ctx.dataset.data.length < 40 ? 3 : 0);
-
-function cssVar(name: string, fallback: string): string {
-  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return value || fallback;
 }
 
 /**
@@ -51,8 +32,6 @@ export function createHistoryChart(canvas: HTMLCanvasElement): HistoryChart {
   const safeCapacity: Point[] = [];
   const occColor = cssVar('--chart-occupancy', '#1d4ed8');
   const capColor = cssVar('--chart-capacity', '#b91c1c');
-  const gridColor = cssVar('--chart-grid', 'rgba(0,0,0,0.1)');
-  const textColor = cssVar('--fg-muted', '#555');
 
   const config: ChartConfiguration<'line', Point[]> = {
     type: 'line',
@@ -80,55 +59,19 @@ export function createHistoryChart(canvas: HTMLCanvasElement): HistoryChart {
         },
       ],
     },
-    options: {
-      parsing: false,
-      normalized: true,
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: {
-        x: {
-          type: 'linear',
-          grid: { color: gridColor },
-          ticks: {
-            color: textColor,
-            maxTicksLimit: 8,
-            maxRotation: 0,
-            callback: (value) => formatAxisTick(Number(value), getLang(), RANGES[range].spanMs),
-          },
-          title: { display: true, text: t('chart.time'), color: textColor },
-        },
-        y: {
-          beginAtZero: true,
-          grid: { color: gridColor },
-          ticks: {
-            color: textColor,
-            precision: 0,
-            callback: (value) => formatNumber(Number(value), getLang()),
-          },
-        },
+    options: timeChartOptions({
+      range: () => range,
+      maxTicks: 8,
+      y: {
+        beginAtZero: true,
+        ticks: { precision: 0, callback: (value) => formatNumber(Number(value), getLang()) },
       },
-      plugins: {
-        legend: { position: 'bottom', labels: { color: textColor, boxWidth: 24, boxHeight: 3 } },
-        tooltip: {
-          callbacks: {
-            title: (items) => (items[0] ? formatDateTimeWib(items[0].parsed.x ?? 0, getLang()) : ''),
-            label: (item) => `${item.dataset.label}: ${formatNumber(item.parsed.y ?? 0, getLang())}`,
-          },
-        },
-      },
-    },
+      formatValue: (value) => formatNumber(value, getLang()),
+    }),
   };
   const chart = new Chart(canvas, config);
 
-  const setWindow = (fromMs: number, toMs: number) => {
-    const x = chart.options.scales?.x;
-    if (x) {
-      x.min = fromMs;
-      x.max = toMs;
-    }
-  };
+  const setWindow = (fromMs: number, toMs: number) => setTimeWindow(chart, fromMs, toMs);
 
   return {
     show(series, nextRange, fromMs, toMs) {

@@ -6,22 +6,12 @@
  * The canvas carries `data-points` (readings drawn) so tests and scripts can tell an empty chart
  * from a drawn one without reaching into chart.js.
  */
-import {
-  Chart,
-  type ChartConfiguration,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
-import { formatAxisTick, formatCelsius, formatDateTimeWib } from './format.ts';
+import type { ChartConfiguration } from 'chart.js';
+import { Chart, cssVar, setTimeWindow, sparsePoints, timeChartOptions } from './chart-base.ts';
+import { formatCelsius } from './format.ts';
 import { mergePoint, type Point, RANGES, type RangeId, trimBefore } from './history-data.ts';
 import { getLang, t } from './locale.ts';
 import { FEVER_CRIT_C, FEVER_WARN_C, type TemperatureSeries, thresholdLine } from './temperature-data.ts';
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 
 export interface TemperatureChart {
   show(series: TemperatureSeries, range: RangeId, fromMs: number, toMs: number): void;
@@ -30,13 +20,6 @@ export interface TemperatureChart {
   relabel(): void;
   destroy(): void;
 }
-
-function cssVar(name: string, fallback: string): string {
-  const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return value || fallback;
-}
-
-const sparsePoints = (ctx: { dataset: { data: unknown[] } }) => (ctx.dataset.data.length < 40 ? 3 : 0);
 
 /** @example const chart = createTemperatureChart(canvas); chart.show({ body, ambient }, '1h', from, to); */
 export function createTemperatureChart(canvas: HTMLCanvasElement): TemperatureChart {
@@ -48,8 +31,6 @@ export function createTemperatureChart(canvas: HTMLCanvasElement): TemperatureCh
   const lang = () => getLang();
   const label = (key: 'temp.warnLine' | 'temp.critLine', c: number) =>
     t(key, { c: formatCelsius(c, lang()) });
-  const textColor = cssVar('--fg-muted', '#555');
-  const gridColor = cssVar('--chart-grid', 'rgba(0,0,0,0.1)');
   const warnColor = cssVar('--warning-line', '#d97706');
   const critColor = cssVar('--critical-line', '#b91c1c');
 
@@ -97,55 +78,25 @@ export function createTemperatureChart(canvas: HTMLCanvasElement): TemperatureCh
         },
       ],
     },
-    options: {
-      parsing: false,
-      normalized: true,
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: {
-        x: {
-          type: 'linear',
-          grid: { color: gridColor },
-          ticks: {
-            color: textColor,
-            maxTicksLimit: 6,
-            maxRotation: 0,
-            callback: (value) => formatAxisTick(Number(value), lang(), RANGES[range].spanMs),
-          },
-          title: { display: true, text: t('chart.time'), color: textColor },
-        },
-        y: {
-          // Keeps both thresholds in view even when every reading is far below them.
-          suggestedMin: 30,
-          suggestedMax: 39,
-          grid: { color: gridColor },
-          ticks: { color: textColor, callback: (value) => formatCelsius(Number(value), lang()) },
-        },
+    options: timeChartOptions({
+      range: () => range,
+      maxTicks: 6,
+      // Keeps both thresholds in view even when every reading is far below them.
+      y: {
+        suggestedMin: 30,
+        suggestedMax: 39,
+        ticks: { callback: (value) => formatCelsius(Number(value), lang()) },
       },
-      plugins: {
-        legend: { position: 'bottom', labels: { color: textColor, boxWidth: 24, boxHeight: 3 } },
-        tooltip: {
-          filter: (item) => item.datasetIndex < 2,
-          callbacks: {
-            title: (items) => (items[0] ? formatDateTimeWib(items[0].parsed.x ?? 0, lang()) : ''),
-            label: (item) => `${item.dataset.label}: ${formatCelsius(item.parsed.y ?? 0, lang())}`,
-          },
-        },
-      },
-    },
+      formatValue: (value) => formatCelsius(value, lang()),
+      tooltipFilter: (item) => item.datasetIndex < 2,
+    }),
   };
   const chart = new Chart(canvas, config);
 
   const setWindow = (fromMs: number, toMs: number) => {
     warn.splice(0, warn.length, ...thresholdLine(FEVER_WARN_C, fromMs, toMs));
     crit.splice(0, crit.length, ...thresholdLine(FEVER_CRIT_C, fromMs, toMs));
-    const x = chart.options.scales?.x;
-    if (x) {
-      x.min = fromMs;
-      x.max = toMs;
-    }
+    setTimeWindow(chart, fromMs, toMs);
     canvas.dataset.points = String(body.length + ambient.length);
   };
 
