@@ -176,3 +176,32 @@ describe('RegistryReplica', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('alarmSettingsFor cache', () => {
+  it('returns the same frozen settings until the site or the settings record changes', () => {
+    const r = new RegistryReplica();
+    const site = { id: 'pasar-tos', name: 'Pasar Tos', kind: 'market', designCapacity: 100, createdAt: 'x' };
+    r.handle('crowd/v1/registry/sites/pasar-tos', JSON.stringify(site));
+    const first = r.alarmSettingsFor(r.sites.get('pasar-tos')!);
+    expect(r.alarmSettingsFor(r.sites.get('pasar-tos')!)).toBe(first);
+    expect(Object.isFrozen(first.capacity)).toBe(true);
+
+    r.handle(
+      'crowd/v1/registry/alarm-settings',
+      JSON.stringify({
+        all: {},
+        kinds: { market: { offlineAfterMs: 60_000 } },
+        changedAt: 'x',
+        changedBy: 'admin',
+      }),
+    );
+    const second = r.alarmSettingsFor(r.sites.get('pasar-tos')!);
+    expect(second.offlineAfterMs).toBe(60_000);
+
+    r.handle(
+      'crowd/v1/registry/sites/pasar-tos',
+      JSON.stringify({ ...site, alarm: { offlineAfterMs: 120_000 } }),
+    );
+    expect(r.alarmSettingsFor(r.sites.get('pasar-tos')!).offlineAfterMs).toBe(120_000);
+  });
+});
