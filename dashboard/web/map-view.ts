@@ -332,18 +332,21 @@ export function createSiteMap(options: SiteMapOptions): SiteMap {
     requestRender();
   });
 
-  canvas.addEventListener('pointerdown', onPointerDown);
-  canvas.addEventListener('pointermove', onPointerMove);
-  canvas.addEventListener('pointerup', onPointerUp);
-  canvas.addEventListener('pointercancel', onPointerUp);
-  canvas.addEventListener('click', onClick);
-  canvas.addEventListener('dblclick', onDoubleClick);
-  canvas.addEventListener('wheel', onWheel, { passive: false });
-  canvas.addEventListener('keydown', onKey);
-  online.addEventListener('change', onOnline);
-  buttons.zoomIn.addEventListener('click', onZoomIn);
-  buttons.zoomOut.addEventListener('click', onZoomOut);
-  buttons.fit.addEventListener('click', fitAll);
+  // One signal removes every listener in destroy().
+  const listening = new AbortController();
+  const { signal } = listening;
+  canvas.addEventListener('pointerdown', onPointerDown, { signal });
+  canvas.addEventListener('pointermove', onPointerMove, { signal });
+  canvas.addEventListener('pointerup', onPointerUp, { signal });
+  canvas.addEventListener('pointercancel', onPointerUp, { signal });
+  canvas.addEventListener('click', onClick, { signal });
+  canvas.addEventListener('dblclick', onDoubleClick, { signal });
+  canvas.addEventListener('wheel', onWheel, { passive: false, signal });
+  canvas.addEventListener('keydown', onKey, { signal });
+  online.addEventListener('change', onOnline, { signal });
+  buttons.zoomIn.addEventListener('click', onZoomIn, { signal });
+  buttons.zoomOut.addEventListener('click', onZoomOut, { signal });
+  buttons.fit.addEventListener('click', fitAll, { signal });
   resize.observe(canvas);
   const offLang = onLangChange(() => {
     needsSync = true;
@@ -367,18 +370,7 @@ export function createSiteMap(options: SiteMapOptions): SiteMap {
       unsubscribe();
       offLang();
       resize.disconnect();
-      canvas.removeEventListener('pointerdown', onPointerDown);
-      canvas.removeEventListener('pointermove', onPointerMove);
-      canvas.removeEventListener('pointerup', onPointerUp);
-      canvas.removeEventListener('pointercancel', onPointerUp);
-      canvas.removeEventListener('click', onClick);
-      canvas.removeEventListener('dblclick', onDoubleClick);
-      canvas.removeEventListener('wheel', onWheel);
-      canvas.removeEventListener('keydown', onKey);
-      online.removeEventListener('change', onOnline);
-      buttons.zoomIn.removeEventListener('click', onZoomIn);
-      buttons.zoomOut.removeEventListener('click', onZoomOut);
-      buttons.fit.removeEventListener('click', fitAll);
+      listening.abort();
       tiles.clear();
       online.checked = false;
       attribution.hidden = true;
