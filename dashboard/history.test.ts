@@ -25,6 +25,35 @@ const stores: Array<[string, () => HistoryStore]> = [
   ],
 ];
 
+/** A bare broker, a started store and a dashboard whose clock stands an hour after T0, with `sites` created. */
+async function startWithStore(makeStore: () => HistoryStore, sites: object[]) {
+  const broker = await startBareBroker();
+  const data = tempDataDir();
+  const store = makeStore();
+  await store.start();
+  const d = await startDashboard({
+    brokerUrl: broker.url,
+    dataDir: data.dir,
+    store,
+    clock: { now: () => T0 + 3_600_000 },
+  });
+  const token = await d.login();
+  for (const site of sites) await d.api('/api/sites', { body: site, token });
+  return { broker, data, store, d, token };
+}
+
+async function stopWithStore(started: {
+  broker: BareBroker;
+  data: { dispose(): void };
+  store: HistoryStore;
+  d: RunningDashboard;
+}) {
+  await started.d.dashboard.stop();
+  await started.store.close();
+  await started.broker.close();
+  started.data.dispose();
+}
+
 describe.each(stores)('GET /api/sites/:id/history with the %s', (_name, makeStore) => {
   let broker: BareBroker;
   let data: { dir: string; dispose(): void };
@@ -33,26 +62,10 @@ describe.each(stores)('GET /api/sites/:id/history with the %s', (_name, makeStor
   let token: string;
 
   beforeEach(async () => {
-    broker = await startBareBroker();
-    data = tempDataDir();
-    store = makeStore();
-    await store.start();
-    d = await startDashboard({
-      brokerUrl: broker.url,
-      dataDir: data.dir,
-      store,
-      clock: { now: () => T0 + 3_600_000 },
-    });
-    token = await d.login();
-    await d.api('/api/sites', { body: pasarTos, token });
+    ({ broker, data, store, d, token } = await startWithStore(makeStore, [pasarTos]));
   });
 
-  afterEach(async () => {
-    await d.dashboard.stop();
-    await store.close();
-    await broker.close();
-    data.dispose();
-  });
+  afterEach(() => stopWithStore({ broker, data, store, d }));
 
   it('returns the buckets the store holds for the site', async () => {
     for (const [minute, occupancy] of [
@@ -149,18 +162,7 @@ describe.each(stores)('GET /api/sites/:id/temperature with the %s', (_name, make
     });
 
   beforeEach(async () => {
-    broker = await startBareBroker();
-    data = tempDataDir();
-    store = makeStore();
-    await store.start();
-    d = await startDashboard({
-      brokerUrl: broker.url,
-      dataDir: data.dir,
-      store,
-      clock: { now: () => T0 + 3_600_000 },
-    });
-    token = await d.login();
-    for (const site of [pasarTos, busK1]) await d.api('/api/sites', { body: site, token });
+    ({ broker, data, store, d, token } = await startWithStore(makeStore, [pasarTos, busK1]));
     reading('tos-scan-1', 'body', 0, 36.6);
     reading('tos-scan-2', 'body', 2, 38.2);
     reading('tos-scan-1', 'body', 7, 37.0);
@@ -169,12 +171,7 @@ describe.each(stores)('GET /api/sites/:id/temperature with the %s', (_name, make
     await store.flush();
   });
 
-  afterEach(async () => {
-    await d.dashboard.stop();
-    await store.close();
-    await broker.close();
-    data.dispose();
-  });
+  afterEach(() => stopWithStore({ broker, data, store, d }));
 
   it('returns max, mean and count of body temperature over all the site scanners per step', async () => {
     const res = await d.api(`/api/sites/${pasarTos.id}/temperature?from=${T0}&to=${T0 + 600_000}&step=5m`, {
