@@ -10,16 +10,23 @@
  * and continues on the next turn of the event loop (setImmediate) past `maxDepth`, which keeps
  * order and loses nothing: the queue is only drained a turn later.
  *
- * It replaces two internals (`_parallel`, `_released`) of the pinned mqemitter 7.x; the test
+ * Its two queues (`_messageQueue`, `_messageCallbacks`) are Arrays drained with `shift()`, O(n) per
+ * message once the queue is long (12-16 % of broker CPU under load, test/bench/README.md finding
+ * 3): they are replaced by ring queues, which mqemitter uses only through push/shift/length.
+ *
+ * It replaces these internals (`_parallel`, `_released`, the two queues) of the pinned mqemitter 7.x; the test
  * beside this file reproduces the overflow against the real package, so an upgrade that changes
  * them fails loudly instead of silently losing the fix.
  */
 import fastparallel from 'fastparallel';
 import MQEmitter from 'mqemitter';
+import { RingQueue } from '../shared/ring-queue.ts';
 
 interface MQEmitterInternals {
   _parallel: unknown;
   _released: () => void;
+  _messageQueue: unknown;
+  _messageCallbacks: unknown;
 }
 
 export type MessageEmitter = ReturnType<typeof MQEmitter>;
@@ -32,7 +39,12 @@ export function boundedEmitter(options: { concurrency?: number; maxDepth?: numbe
   const { concurrency = 100, maxDepth = 64 } = options;
   const mq = MQEmitter({ concurrency });
   const internals = mq as unknown as MQEmitterInternals;
-  if (typeof internals._released !== 'function' || typeof internals._parallel !== 'function') {
+  if (
+    typeof internals._released !== 'function' ||
+    typeof internals._parallel !== 'function' ||
+    !Array.isArray(internals._messageQueue) ||
+    !Array.isArray(internals._messageCallbacks)
+  ) {
     throw new Error('mqemitter internals changed: broker/bounded-emitter.ts needs updating');
   }
   const released = internals._released;
@@ -49,6 +61,8 @@ export function boundedEmitter(options: { concurrency?: number; maxDepth?: numbe
       depth--;
     }
   };
+  internals._messageQueue = new RingQueue(1024);
+  internals._messageCallbacks = new RingQueue(1024);
   internals._released = boundedReleased;
   internals._parallel = fastparallel({ results: false, released: boundedReleased });
   return mq;
