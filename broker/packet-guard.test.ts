@@ -89,3 +89,24 @@ describe('guardConnection', () => {
     }
   });
 });
+
+describe('guardConnection writes', () => {
+  it('coalesces the packets written in one corked turn into one write to the socket', async () => {
+    const { PassThrough } = await import('node:stream');
+    const inner = new PassThrough();
+    const writes: number[] = [];
+    const write = inner.write.bind(inner);
+    inner.write = ((chunk: Buffer, ...rest: never[]) => {
+      writes.push(chunk.length);
+      return write(chunk, ...rest);
+    }) as typeof inner.write;
+    const guarded = guardConnection(inner, 1024, () => {});
+    // What mqtt-packet does per packet: cork, write the parts, uncork on the next tick.
+    guarded.cork();
+    for (let i = 0; i < 5; i++) guarded.write(packet(0x40, 2));
+    process.nextTick(() => guarded.uncork());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([20]);
+    guarded.destroy();
+  });
+});

@@ -127,6 +127,22 @@ class GuardedConnection extends Duplex {
     else this.inner.once('drain', () => callback());
   }
 
+  /**
+   * mqtt-packet corks the stream for each packet until the next tick, so the packets aedes writes
+   * in one turn (PUBACKs to a device, PUBLISHes to ingest) arrive here together: one write to the
+   * socket instead of one syscall per chunk (one per packet part; test/bench/README.md finding 4).
+   */
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (chunks.length === 1) {
+      this._write(chunks[0]!.chunk, chunks[0]!.encoding, callback);
+      return;
+    }
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', callback);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.inner.end(callback);
   }
