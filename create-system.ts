@@ -45,7 +45,7 @@ export function createSystem(env: Env, deps: SystemDeps = {}) {
   const brokerConfig = loadBrokerConfig(env);
   const dashboardConfig = loadDashboardConfig(env);
   const simulate = simulateSchema.parse(env.SIMULATE || undefined);
-  const store: HistoryStore = createStore(influxConfigFrom(dashboardConfig), {
+  const store: HistoryStore = createStore(influxConfigFrom(dashboardConfig, 'all-in-one'), {
     logger: log.child({ component: 'store' }),
     metrics,
   });
@@ -100,9 +100,11 @@ export function createSystem(env: Env, deps: SystemDeps = {}) {
             metrics,
           },
         );
-        const { port: httpPort } = await dashboard.start();
+        const served = await dashboard.start();
         started.push(() => dashboard!.stop());
-        const url = `http://127.0.0.1:${httpPort}`;
+        const httpPort = served.port;
+        // Loopback by address (localhost may resolve to ::1 first); https when HTTPS_CERT is set.
+        const url = `${new URL(served.url).protocol}//127.0.0.1:${httpPort}`;
 
         if (simulate) {
           const { simulator: simConfig } = loadSimulatorConfig({ ...local, SIM_API_URL: url });

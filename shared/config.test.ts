@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       INFLUX_ORG: 'jagajarak',
       INFLUX_BUCKET: 'jagajarak',
       INFLUX_API: 'auto',
+      SPOOL_MAX_BYTES: 1024 ** 3,
       LOG_LEVEL: 'info',
     });
   });
@@ -165,5 +167,21 @@ describe('influxConfigFrom', () => {
       'x',
     );
     expect(influxConfigFrom(env)?.database).toBe('jagajarak');
+  });
+  it('gives each writer its own spool directory under DATA_DIR unless SPOOL_DIR is set, and none at SPOOL_MAX_BYTES=0', () => {
+    const url = { ...base, INFLUX_URL: 'http://influx:8086' };
+    expect(influxConfigFrom({ ...url, DATA_DIR: '/data' }, 'ingest')).toMatchObject({
+      spoolDir: join('/data', 'spool', 'ingest'),
+      spoolMaxBytes: 1024 ** 3,
+    });
+    expect(influxConfigFrom(url, 'dashboard')?.spoolDir).toBe(join('./data', 'spool', 'dashboard'));
+    expect(
+      influxConfigFrom({ ...url, SPOOL_DIR: '/var/spool/x', SPOOL_MAX_BYTES: 5 }, 'ingest'),
+    ).toMatchObject({
+      spoolDir: '/var/spool/x',
+      spoolMaxBytes: 5,
+    });
+    expect(influxConfigFrom({ ...url, SPOOL_MAX_BYTES: 0 }, 'ingest')?.spoolDir).toBeUndefined();
+    expect(influxConfigFrom(url)?.spoolDir).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
  * variables it reads, with defaults; `loadConfig` validates once at start and reports every
  * problem together. Only entry files pass `process.env` in.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { formatIssues } from './validation.ts';
 
@@ -47,6 +48,17 @@ export const influxEnv = {
   INFLUX_RETENTION_POLICY: z.string().optional(),
   /** `auto` asks `GET /ping` for `X-Influxdb-Version`. */
   INFLUX_API: z.enum(['auto', 'v1', 'v2']).default('auto'),
+  /**
+   * Where writes wait on disk while InfluxDB is down or slow (README "When InfluxDB is down").
+   * Default `<DATA_DIR or ./data>/spool/<service>`; one writing process per directory.
+   */
+  SPOOL_DIR: z.string().optional(),
+  /** Bound of the disk spool in bytes (default 1 GiB); past it new points are dropped and counted. 0: no spool. */
+  SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 ** 3),
 };
 
 export interface InfluxConfig {
@@ -57,19 +69,35 @@ export interface InfluxConfig {
   database: string;
   retentionPolicy: string | undefined;
   api: 'auto' | 'v1' | 'v2';
+  /** Disk spool directory (shared/store/disk-spool.ts); none: failed writes wait in memory only. */
+  spoolDir?: string | undefined;
+  /** Bound of the disk spool in bytes. */
+  spoolMaxBytes?: number | undefined;
 }
 
-export function influxConfigFrom(env: {
-  INFLUX_URL?: string | undefined;
-  INFLUX_TOKEN?: string | undefined;
-  INFLUX_ORG: string;
-  INFLUX_BUCKET: string;
-  INFLUX_DATABASE?: string | undefined;
-  INFLUX_RETENTION_POLICY?: string | undefined;
-  INFLUX_API: 'auto' | 'v1' | 'v2';
-}): InfluxConfig | undefined {
+export function influxConfigFrom(
+  env: {
+    INFLUX_URL?: string | undefined;
+    INFLUX_TOKEN?: string | undefined;
+    INFLUX_ORG: string;
+    INFLUX_BUCKET: string;
+    INFLUX_DATABASE?: string | undefined;
+    INFLUX_RETENTION_POLICY?: string | undefined;
+    INFLUX_API: 'auto' | 'v1' | 'v2';
+    SPOOL_DIR?: string | undefined;
+    SPOOL_MAX_BYTES?: number | undefined;
+    DATA_DIR?: string | undefined;
+  },
+  writer?: string,
+): InfluxConfig | undefined {
   if (!env.INFLUX_URL) return undefined;
+  // Each writing process gets its own spool directory (the spool is locked to one process).
+  const spoolDir =
+    env.SPOOL_MAX_BYTES === 0
+      ? undefined
+      : (env.SPOOL_DIR ?? (writer ? join(env.DATA_DIR ?? './data', 'spool', writer) : undefined));
   return {
+    ...(spoolDir ? { spoolDir, spoolMaxBytes: env.SPOOL_MAX_BYTES ?? 1024 ** 3 } : {}),
     url: env.INFLUX_URL,
     token: env.INFLUX_TOKEN,
     org: env.INFLUX_ORG,

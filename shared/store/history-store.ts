@@ -143,6 +143,27 @@ export interface StoreStats {
   failed: number;
   /** The part of `failed` dropped because the in-memory backlog was full (InfluxDB down too long). */
   dropped?: number;
+  /** The disk spool of the InfluxDB writer, when it has one (README "When InfluxDB is down"). */
+  spool?: SpoolStats;
+}
+
+export interface SpoolStats {
+  dir: string;
+  /** True while writes go to the spool (InfluxDB down or slow) until it is replayed. */
+  active: boolean;
+  /** Lines on disk not yet acknowledged by InfluxDB (part of `pending`). */
+  lines: number;
+  bytes: number;
+  maxBytes: number;
+  segments: number;
+  /** Age of the oldest spooled data; undefined when the spool is empty. */
+  oldestAgeMs: number | undefined;
+  /** Lines refused because the spool was full (counted in `dropped` too). */
+  dropped: number;
+  /** Lines replayed from the spool into the database. */
+  replayed: number;
+  /** Damaged records skipped on replay (torn by a crash); they were never acknowledged. */
+  corrupt: number;
 }
 
 export interface HistoryStore {

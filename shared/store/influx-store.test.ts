@@ -225,9 +225,10 @@ describe('InfluxDB store write failures (scripted server)', () => {
     expect(store.stats()).toMatchObject({ pending: 0, written: 1, failed: 0 });
   });
 
-  it('counts and logs a 400, does not retry it, and keeps writing', async () => {
+  it('isolates the line a 400 refuses by splitting the batch, counts and logs it, and keeps writing', async () => {
     const server = await scriptedInflux((n, res) => {
-      if (n === 1)
+      const body = server.writes[n - 1]!.body;
+      if (body.includes('site=a '))
         res
           .writeHead(400, { 'content-type': 'application/json' })
           .end('{"error":"unable to parse \'site_state occupancy=\': missing field value"}');
@@ -243,17 +244,19 @@ describe('InfluxDB store write failures (scripted server)', () => {
     store.write(point('a', 1));
     store.write(point('b', 2));
     await store.flush();
-    expect(store.stats()).toMatchObject({ pending: 0, written: 0, failed: 2 });
+    expect(store.stats()).toMatchObject({ pending: 0, written: 1, failed: 1 });
     const refused = await log.next(/refused/);
-    expect(refused).toMatchObject({ level: 50, reason: '400', lost: 2 });
+    expect(refused).toMatchObject({ level: 50, reason: '400', lost: 1 });
     expect(refused.msg).toMatch(/missing field value/);
-    expect(await registry.metrics()).toMatch(/^jagajarak_store_write_failures_total\{reason="400"\} 1$/m);
+    expect(await registry.metrics()).toMatch(/^jagajarak_store_refused_points_total 1$/m);
+    // The batch, then each half: never retried beyond that.
+    expect(server.writes).toHaveLength(3);
 
     store.write(point('c', 3));
     await store.flush();
-    expect(store.stats()).toMatchObject({ written: 1, failed: 2 });
-    expect(server.writes).toHaveLength(2);
-    expect(server.writes[1]!.body).toMatch(/^site_state,kind=bus,site=c /);
+    expect(store.stats()).toMatchObject({ written: 2, failed: 1 });
+    expect(server.writes).toHaveLength(4);
+    expect(server.writes[3]!.body).toMatch(/^site_state,kind=bus,site=c /);
   });
 
   it('speaks the v1 write path with basic auth and the v2 path with a token', async () => {

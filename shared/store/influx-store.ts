@@ -6,6 +6,11 @@
  * API versions: `v1` posts to `/write?db=&rp=&precision=ms` (the WriteApi's public `path`) and
  * creates the database on start; `v2` uses the WriteApi as shipped (org, bucket, `Token` auth);
  * `auto` asks `GET /ping` for `X-Influxdb-Version` (1.x -> v1, 2.x and 3.x -> v2).
+ *
+ * With `config.spoolDir` the writer is spooled-writer.ts: what InfluxDB cannot take (down, 5xx,
+ * timeouts, or slower than the input) waits in a disk spool and replays in order; without it,
+ * in memory only (bounded, the oldest dropped). Lines refused for their content are isolated by
+ * refusal-split.ts so they never block the rest.
  */
 import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
 import { Registry } from 'prom-client';
@@ -13,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import type { InfluxConfig } from '../config.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../log.ts';
+import { type DiskSpoolOptions, openDiskSpool } from './disk-spool.ts';
 import {
   type AggregateQuery,
   type HistoryStore,
@@ -35,8 +41,10 @@ import {
   toPoints,
 } from './influxql.ts';
 import { toLine } from './line-protocol.ts';
+import { splittingSender } from './refusal-split.ts';
+import { createSpooledWriter, type SpooledWriter, type SpooledWriterOptions } from './spooled-writer.ts';
 import { createStoreMetrics } from './store-metrics.ts';
-import { createWriteQueue, WriteFailure, type WriteQueueOptions } from './write-queue.ts';
+import { createWriteQueue, WriteFailure, type WriteQueue, type WriteQueueOptions } from './write-queue.ts';
 
 export interface InfluxStoreDeps {
   logger?: Logger;
@@ -48,6 +56,9 @@ export interface InfluxStoreDeps {
   closeTimeoutMs?: number;
   /** HTTP timeout per request. Default 10 s. */
   requestTimeoutMs?: number;
+  /** Tuning of the disk spool (used when `config.spoolDir` is set); defaults in spooled-writer.ts and disk-spool.ts. */
+  spool?: Partial<Pick<SpooledWriterOptions, 'memoryLines' | 'probeMaxDelayMs'>> &
+    Pick<DiskSpoolOptions, 'segmentBytes' | 'flushMs' | 'fsyncMs'>;
 }
 
 export interface InfluxStore extends HistoryStore {
@@ -135,56 +146,132 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
     }
   };
 
-  const queue = createWriteQueue(
-    send,
-    {
-      onWritten(n, seconds) {
-        counts.written += n;
-        metrics.written.inc(n);
-        metrics.duration.observe(seconds);
-      },
-      onSettled: (pending) => metrics.pending.set(pending),
-      onFailed(lines, failure, retryInMs) {
+  const refused = (lines: string[], failure: WriteFailure, lost: number) => {
+    counts.failed += lost;
+    metrics.refused.inc(lost);
+    metrics.failures.inc({ reason: failure.reason });
+    limited(`refused:${failure.reason}`, (suppressed) =>
+      logger.error(
+        { reason: failure.reason, lines: lines.length, lost, sample: lines[0]?.slice(0, 300), suppressed },
+        `InfluxDB refused a write (${failure.reason}), ${lost} points lost: ${failure.message}`,
+      ),
+    );
+  };
+
+  const events = {
+    onWritten(n: number, seconds: number) {
+      counts.written += n;
+      metrics.written.inc(n);
+      metrics.duration.observe(seconds);
+    },
+    onSettled: (_pending: number) => metrics.pending.set(queue.pending()),
+    onFailed(lines: string[], failure: WriteFailure, retryInMs: number | undefined, spilled?: boolean) {
+      if (retryInMs !== undefined || spilled) {
         metrics.failures.inc({ reason: failure.reason });
-        if (retryInMs !== undefined) {
-          limited(`retry:${failure.reason}`, (suppressed) =>
-            logger.warn(
-              { reason: failure.reason, lines: lines.length, retryInMs, suppressed },
-              `InfluxDB write failed, retrying in ${retryInMs} ms: ${failure.message}`,
-            ),
-          );
-          return;
-        }
-        // InfluxDB (1.x and 2.x) stores the valid lines of a batch and says how many it dropped.
-        const dropped = Number(/dropped=(\d+)/.exec(failure.message)?.[1]);
-        const lost = Number.isFinite(dropped) && dropped <= lines.length ? dropped : lines.length;
-        counts.failed += lost;
-        counts.written += lines.length - lost;
-        metrics.written.inc(lines.length - lost);
-        limited(`refused:${failure.reason}`, (suppressed) =>
-          logger.error(
-            {
-              reason: failure.reason,
-              lines: lines.length,
-              lost,
-              sample: lines[0]?.slice(0, 300),
-              suppressed,
-            },
-            `InfluxDB refused a write (${failure.reason}), ${lost} points lost: ${failure.message}`,
+        limited(`retry:${failure.reason}`, (suppressed) =>
+          logger.warn(
+            { reason: failure.reason, lines: lines.length, retryInMs, spilled, suppressed },
+            spilled
+              ? `InfluxDB write failed, batch kept in the disk spool: ${failure.message}`
+              : `InfluxDB write failed, retrying in ${retryInMs} ms: ${failure.message}`,
           ),
         );
-      },
-      onDropped(n, why) {
-        counts.dropped += n;
-        counts.failed += n;
-        metrics.dropped.inc(n);
-        limited('dropped', (suppressed) =>
-          logger.error({ points: n, suppressed }, `History points dropped: ${why}`),
-        );
-      },
+        return;
+      }
+      refused(lines, failure, lines.length);
     },
-    deps.queue,
-  );
+    onDropped(n: number, why: string) {
+      counts.dropped += n;
+      counts.failed += n;
+      metrics.dropped.inc(n);
+      limited('dropped', (suppressed) =>
+        logger.error({ points: n, suppressed }, `History points dropped: ${why}`),
+      );
+    },
+  };
+
+  const sender = splittingSender(send, refused);
+  const spooled: SpooledWriter | undefined = config.spoolDir
+    ? createSpooledWriter(
+        sender,
+        {
+          ...events,
+          onSpooling: (why) =>
+            logger.warn(
+              { spoolDir: config.spoolDir },
+              `InfluxDB at ${url} cannot take writes (${why}); spooling to disk, nothing is lost`,
+            ),
+          onDrained: () =>
+            logger.info({ spoolDir: config.spoolDir }, 'Disk spool replayed; writing direct again'),
+          onReplayed: (n) => metrics.spool.replayed.inc(n),
+        },
+        { ...deps.queue, ...deps.spool },
+      )
+    : undefined;
+  const queue: Pick<WriteQueue, 'push' | 'flush' | 'close' | 'pending'> =
+    spooled ?? createWriteQueue(sender, events, deps.queue);
+
+  let gaugeTimer: ReturnType<typeof setInterval> | undefined;
+  const spoolStats = () => {
+    const s = spooled?.spoolStats();
+    if (!s) return undefined;
+    return {
+      dir: s.dir,
+      active: spooled!.spooling(),
+      lines: s.lines,
+      bytes: s.bytes,
+      maxBytes: s.maxBytes,
+      segments: s.segments,
+      oldestAgeMs: s.oldestMs === undefined ? undefined : Math.max(0, clock.now() - s.oldestMs),
+      dropped: s.dropped,
+      replayed: s.replayed,
+      corrupt: s.corrupt,
+    };
+  };
+  const refreshSpoolGauges = () => {
+    const s = spoolStats();
+    if (!s) return;
+    metrics.spool.bytes.set(s.bytes);
+    metrics.spool.lines.set(s.lines);
+    metrics.spool.segments.set(s.segments);
+    metrics.spool.oldestAge.set((s.oldestAgeMs ?? 0) / 1000);
+    metrics.spool.active.set(s.active ? 1 : 0);
+    metrics.pending.set(queue.pending());
+  };
+
+  const openSpool = () => {
+    if (!spooled || !config.spoolDir) return;
+    const spool = openDiskSpool(
+      {
+        dir: config.spoolDir,
+        maxBytes: config.spoolMaxBytes ?? 1024 ** 3,
+        now: () => clock.now(),
+        ...(deps.spool?.segmentBytes ? { segmentBytes: deps.spool.segmentBytes } : {}),
+        ...(deps.spool?.flushMs ? { flushMs: deps.spool.flushMs } : {}),
+        ...(deps.spool?.fsyncMs ? { fsyncMs: deps.spool.fsyncMs } : {}),
+      },
+      {
+        onDropped(n, why) {
+          events.onDropped(n, why);
+          metrics.spool.dropped.inc(n);
+        },
+        onCorrupt(n, segment, why) {
+          metrics.spool.corrupt.inc(n);
+          logger.warn({ records: n, segment }, `Skipped damaged spool records: ${why}`);
+        },
+      },
+    );
+    const left = spool.stats();
+    if (left.lines > 0)
+      logger.warn(
+        { spoolDir: left.dir, lines: left.lines, bytes: left.bytes },
+        `Replaying ${left.lines} points a previous run left in the disk spool`,
+      );
+    spooled.attach(spool);
+    refreshSpoolGauges();
+    gaugeTimer = setInterval(refreshSpoolGauges, 1000);
+    gaugeTimer.unref();
+  };
 
   const query = async (q: string, method: 'GET' | 'POST' = 'GET') => {
     const params = new URLSearchParams({ db: config.database, epoch: 'ms', q });
@@ -242,6 +329,31 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
     return w;
   };
 
+  async function close() {
+    if (closed) return;
+    closed = true;
+    if (!writeApi) rejectReady(new WriteFailure('store closed before start()', 'not-started', false));
+    await queue.close(writeApi ? (deps.closeTimeoutMs ?? 10_000) : 0);
+    clearInterval(gaugeTimer);
+    refreshSpoolGauges();
+    await writeApi?.close().catch(() => undefined);
+    http.close();
+  }
+
+  const connect = async (): Promise<'v1' | 'v2'> => {
+    try {
+      version = await ping();
+    } catch (err) {
+      if (!api) throw new Error(`InfluxDB at ${url} did not answer GET /ping: ${(err as Error).message}`);
+      logger.warn({ err }, `InfluxDB at ${url} did not answer GET /ping; writes will retry`);
+    }
+    if (!api) {
+      if (!version) throw new Error(`InfluxDB at ${url} sent no X-Influxdb-Version on GET /ping`);
+      api = apiForVersion(version);
+    }
+    return api;
+  };
+
   const describe = () => {
     const where = api === 'v2' ? `org ${config.org}, bucket ${config.bucket}` : `database ${config.database}`;
     return `InfluxDB${version ? ` ${version}` : ''} (${api ?? config.api} API) at ${url}, ${where}`;
@@ -254,17 +366,17 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
 
     async start() {
       if (writeApi) return;
+      // First, so a spool directory another process holds fails the start at once.
+      if (!gaugeTimer) openSpool();
+      let resolved: 'v1' | 'v2';
       try {
-        version = await ping();
+        resolved = await connect();
       } catch (err) {
-        if (!api) throw new Error(`InfluxDB at ${url} did not answer GET /ping: ${(err as Error).message}`);
-        logger.warn({ err }, `InfluxDB at ${url} did not answer GET /ping; writes will retry`);
+        // Release the spool (its lock) so a retry or another process can take it.
+        if (spooled) await close();
+        throw err;
       }
-      if (!api) {
-        if (!version) throw new Error(`InfluxDB at ${url} sent no X-Influxdb-Version on GET /ping`);
-        api = apiForVersion(version);
-      }
-      if (api === 'v1') {
+      if (resolved === 'v1') {
         try {
           await query(`CREATE DATABASE ${quoteIdent(config.database)}`, 'POST');
         } catch (err) {
@@ -272,7 +384,7 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
           logger.warn({ err }, `Could not create InfluxDB database ${config.database}`);
         }
       }
-      writeApi = writeApiFor(api);
+      writeApi = writeApiFor(resolved);
       resolveReady(writeApi);
       logger.info(`History store: ${describe()}`);
     },
@@ -313,15 +425,11 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
       return toPoints(q.measurement, await query(pointsQuery(q)), pointsLimit(q.limit));
     },
 
-    stats: () => ({ pending: queue.pending(), ...counts }),
-
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (!writeApi) rejectReady(new WriteFailure('store closed before start()', 'not-started', false));
-      await queue.close(writeApi ? (deps.closeTimeoutMs ?? 10_000) : 0);
-      await writeApi?.close().catch(() => undefined);
-      http.close();
+    stats() {
+      const spool = spoolStats();
+      return { pending: queue.pending(), ...counts, ...(spool ? { spool } : {}) };
     },
+
+    close,
   };
 }

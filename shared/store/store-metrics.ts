@@ -11,6 +11,17 @@ export interface StoreMetrics {
   pending: ReturnType<typeof gauge>;
   dropped: ReturnType<typeof counter>;
   duration: ReturnType<typeof histogram>;
+  refused: ReturnType<typeof counter>;
+  spool: {
+    bytes: ReturnType<typeof gauge>;
+    lines: ReturnType<typeof gauge>;
+    segments: ReturnType<typeof gauge>;
+    oldestAge: ReturnType<typeof gauge>;
+    active: ReturnType<typeof gauge>;
+    dropped: ReturnType<typeof counter>;
+    replayed: ReturnType<typeof counter>;
+    corrupt: ReturnType<typeof counter>;
+  };
 }
 
 /** @example const m = createStoreMetrics(registry); m.written.inc(5000); */
@@ -40,5 +51,44 @@ export function createStoreMetrics(registry: Registry): StoreMetrics {
       [],
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     ),
+    refused: counter(
+      registry,
+      'jagajarak_store_refused_points_total',
+      'Points the database refused for their content (a 4xx such as a field type conflict); given up, never retried',
+    ),
+    spool: {
+      bytes: gauge(
+        registry,
+        'jagajarak_store_spool_bytes',
+        'Bytes in the disk spool (InfluxDB down or slow)',
+      ),
+      lines: gauge(registry, 'jagajarak_store_spool_lines', 'Points in the disk spool not yet stored'),
+      segments: gauge(registry, 'jagajarak_store_spool_segments', 'Segment files in the disk spool'),
+      oldestAge: gauge(
+        registry,
+        'jagajarak_store_spool_oldest_age_seconds',
+        'Age of the oldest data in the disk spool (0 when empty)',
+      ),
+      active: gauge(
+        registry,
+        'jagajarak_store_spool_active',
+        '1 while writes go to the disk spool instead of the database',
+      ),
+      dropped: counter(
+        registry,
+        'jagajarak_store_spool_dropped_lines_total',
+        'Points refused because the disk spool reached SPOOL_MAX_BYTES (the newest are dropped)',
+      ),
+      replayed: counter(
+        registry,
+        'jagajarak_store_spool_replayed_lines_total',
+        'Points replayed from the disk spool into the database',
+      ),
+      corrupt: counter(
+        registry,
+        'jagajarak_store_spool_corrupt_records_total',
+        'Damaged spool records (torn by a crash, checksum mismatch) skipped on replay',
+      ),
+    },
   };
 }

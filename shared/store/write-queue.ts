@@ -12,8 +12,9 @@
  *   - a permanent failure (a 4xx other than 429) is reported through `onFailed`, never silent;
  *   - what waits is bounded by `maxPendingLines`: past it the OLDEST waiting batch is dropped and
  *     reported through `onDropped`.
- * LATER (DESIGN.md: "never drop data while InfluxDB is down: spool to disk and replay"): spill
- * batches past the bound to a disk spool instead of dropping them, and replay it on start.
+ * With a disk spool (spooled-writer.ts) the queue is the fast path only: given `spill`, a batch
+ * that fails retryably, or is left when the queue closes, is handed to `spill` instead of being
+ * retried in memory or dropped, and `takeWaiting()` hands over what has not been sent yet.
  */
 
 export interface WriteQueueOptions {
@@ -54,9 +55,14 @@ export class WriteFailure extends Error {
 
 export interface WriteQueueEvents {
   onWritten(lines: number, seconds: number): void;
-  /** A batch failed; `retryInMs` is set when it will be retried. */
-  onFailed(lines: string[], failure: WriteFailure, retryInMs: number | undefined): void;
+  /** A batch failed; `retryInMs` is set when it will be retried, `spilled` when `spill` took it. */
+  onFailed(lines: string[], failure: WriteFailure, retryInMs: number | undefined, spilled?: boolean): void;
   onDropped(lines: number, why: string): void;
+  /**
+   * Takes a batch the queue would otherwise retry in memory or drop (a retryable failure, or the
+   * queue closing); returns false when it could not (the queue then retries or drops as usual).
+   */
+  spill?(lines: string[], why: string): boolean;
   /** After any change of `pending()` other than a push (for a gauge). */
   onSettled?(pending: number): void;
 }
@@ -74,7 +80,15 @@ export interface WriteQueue {
   /** Flushes for at most `timeoutMs`, then drops what is left (reported) and stops retrying. */
   close(timeoutMs: number): Promise<void>;
   pending(): number;
+  /** Batches sent and not yet answered (or waiting to retry). */
+  inFlight(): number;
+  /** Removes and returns the lines not yet sent, oldest first (they leave `pending()`). */
+  takeWaiting(): string[];
 }
+
+/** What a sender may report: fewer lines stored than sent (the rest refused and reported by it). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a plain `async (lines) => { ... }` sender (Promise<void>) must fit
+export type SendResult = void | { stored: number };
 
 /**
  * @example
@@ -83,7 +97,7 @@ export interface WriteQueue {
  * await queue.flush();
  */
 export function createWriteQueue(
-  send: (lines: string[]) => Promise<void>,
+  send: (lines: string[]) => Promise<SendResult>,
   events: WriteQueueEvents,
   options: Partial<WriteQueueOptions> = {},
   random: () => number = Math.random,
@@ -138,14 +152,18 @@ export function createWriteQueue(
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        await send(batch.lines);
-        events.onWritten(batch.lines.length, (performance.now() - started) / 1000);
+        const result = await send(batch.lines);
+        events.onWritten(result?.stored ?? batch.lines.length, (performance.now() - started) / 1000);
         return;
       } catch (err) {
         const failure =
           err instanceof WriteFailure ? err : new WriteFailure(String(err), 'unknown', true, undefined);
         if (!failure.retryable) {
           events.onFailed(batch.lines, failure, undefined);
+          return;
+        }
+        if (events.spill?.(batch.lines, failure.message)) {
+          events.onFailed(batch.lines, failure, undefined, true);
           return;
         }
         if (closed) {
@@ -155,6 +173,7 @@ export function createWriteQueue(
         const delay = failure.retryAfterMs ?? backoff(attempt);
         events.onFailed(batch.lines, failure, delay);
         if (!(await sleep(delay))) {
+          if (events.spill?.(batch.lines, 'store closed while retrying')) return;
           events.onDropped(batch.lines.length, `store closed while retrying: ${failure.message}`);
           return;
         }
@@ -228,7 +247,8 @@ export function createWriteQueue(
     seal();
     const left = ready.splice(0);
     for (const batch of left) {
-      events.onDropped(batch.lines.length, 'store closed before the database took it');
+      if (!events.spill?.(batch.lines, 'store closed'))
+        events.onDropped(batch.lines.length, 'store closed before the database took it');
       settle(batch);
     }
     for (const [t, cancel] of sleeps) {
@@ -240,5 +260,27 @@ export function createWriteQueue(
     await Promise.all(active.values());
   };
 
-  return { push, flush, close, pending: () => pendingLines };
+  const takeWaiting = () => {
+    seal();
+    const lines = ready.splice(0).flatMap((batch) => {
+      pendingLines -= batch.lines.length;
+      return batch.lines;
+    });
+    // Waiters whose lines were all taken are settled as far as this queue is concerned.
+    const oldest = Math.min(Number.POSITIVE_INFINITY, ...[...active.keys()].map((b) => b.firstSeq));
+    const done = waiters.filter((w) => w.seq < oldest);
+    waiters = waiters.filter((w) => w.seq >= oldest);
+    for (const w of done) w.resolve();
+    events.onSettled?.(pendingLines);
+    return lines;
+  };
+
+  return {
+    push,
+    flush,
+    close,
+    pending: () => pendingLines,
+    inFlight: () => active.size,
+    takeWaiting,
+  };
 }
