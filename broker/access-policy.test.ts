@@ -99,3 +99,32 @@ describe('topicProblem', () => {
     expect(topicProblem('a/+/b')).toBe('wildcard in a topic name');
   });
 });
+
+describe('integration accounts', () => {
+  const reader: Identity = { kind: 'integration', name: 'grafana', rights: 'read' };
+  const bridge: Identity = { kind: 'integration', name: 'bridge', rights: 'readwrite' };
+
+  it('lets a read account publish nothing, not even its will', () => {
+    expect(decidePublish(reader, pub('bridge/x'))).toMatchObject({ ok: false, reason: 'read-only' });
+    expect(willProblem(reader, pub('bridge/status'))).toBeDefined();
+  });
+
+  it('lets a readwrite account publish any valid topic, keeping retain, but not $SYS or the registry', () => {
+    expect(decidePublish(bridge, pub('other/root', true))).toEqual({ ok: true, retain: true });
+    expect(decidePublish(bridge, pub('$TopicA/B'))).toEqual({ ok: true, retain: false });
+    expect(decidePublish(bridge, pub(topics.device('bus-k1-07', 'counts')))).toMatchObject({ ok: true });
+    expect(decidePublish(bridge, pub('$SYS/x'))).toMatchObject({ ok: false, reason: 'sys-topic' });
+    expect(decidePublish(bridge, pub(topics.registryPolicy()))).toMatchObject({
+      ok: false,
+      reason: 'registry-topic',
+    });
+    expect(decidePublish(bridge, pub('a/+/b'))).toMatchObject({ ok: false, reason: 'invalid-topic' });
+  });
+
+  it('lets both subscribe to everything and receive everything', () => {
+    for (const filter of ['#', '$SYS/#', '+/+', `${ROOT}/registry/#`])
+      expect(decideSubscribe(reader, filter)).toEqual({ ok: true });
+    expect(mayForward(reader, '$SYS/broker/uptime')).toBe(true);
+    expect(mayForward(bridge, topics.deviceCmd('bus-k1-07'))).toBe(true);
+  });
+});

@@ -5,14 +5,17 @@
  * are tested without a broker; create-broker.ts plugs them into aedes' hooks.
  */
 import { MAX_DEVICE_PAYLOAD_BYTES } from '../shared/device-schemas.ts';
-import { parseTopic, ROOT, topics } from '../shared/topics.ts';
+import { filters, parseTopic, ROOT, topics } from '../shared/topics.ts';
 import type { PublishDeniedReason, SubscribeDeniedReason } from './broker-metrics.ts';
+import type { IntegrationRights } from './security-config.ts';
 
 /** Who is behind a connection, decided once at CONNECT. */
 export type Identity =
   | { kind: 'service'; name: string }
   /** `secretHash` is the hash the secret was verified against; a new hash ends the session. */
-  | { kind: 'device'; deviceId: string; secretHash: string };
+  | { kind: 'device'; deviceId: string; secretHash: string }
+  /** An integration service account (`int:<name>`, MQTT_INTEGRATIONS) for bridges and tools. */
+  | { kind: 'integration'; name: string; rights: IntegrationRights };
 
 /** Most levels any protocol v1 topic has is 6 (`crowd/v1/sites/{id}/alarms/{type}`). */
 export const MAX_TOPIC_LEVELS = 8;
@@ -20,7 +23,9 @@ export const MAX_TOPIC_BYTES = 256;
 
 /** The key a connection's identity is known by in logs and client-id ownership. */
 export function identityKey(identity: Identity): string {
-  return identity.kind === 'service' ? `svc:${identity.name}` : identity.deviceId;
+  if (identity.kind === 'service') return `svc:${identity.name}`;
+  if (identity.kind === 'integration') return `int:${identity.name}`;
+  return identity.deviceId;
 }
 
 /**
@@ -38,6 +43,11 @@ export function topicProblem(topic: string): string | undefined {
   if (topic.includes('\uFFFD')) return 'topic is not valid UTF-8';
   if (topic.includes('\u0000')) return 'topic contains U+0000';
   if (topic.includes('+') || topic.includes('#')) return 'wildcard in a topic name';
+  // aedes 1.2 routes e.g. `crowd/v1/devices//counts` to a `+/+` subscriber but does not queue it
+  // in that subscriber's persistent session, then fails the delivery ("no such packet") and closes
+  // the subscriber: one such publish cost ingest its connection (found by test/fuzz). Protocol v1
+  // topics never have an empty level; outside our root, MQTT allows them.
+  if (topic.startsWith(`${ROOT}/`) && topic.split('/').includes('')) return 'empty topic level';
   return undefined;
 }
 
@@ -64,6 +74,7 @@ export interface PublishRequest {
  */
 export function decidePublish(identity: Identity | undefined, packet: PublishRequest): PublishDecision {
   const { topic } = packet;
+  if (identity?.kind === 'integration') return decideIntegrationPublish(identity, packet);
   if (topic.startsWith('$')) return { ok: false, reason: 'sys-topic', detail: '$ topics are reserved' };
   const problem = topicProblem(topic);
   if (problem) return { ok: false, reason: 'invalid-topic', detail: problem };
@@ -88,15 +99,42 @@ export function decidePublish(identity: Identity | undefined, packet: PublishReq
   return { ok: true, retain: parsed.stream === 'status' && packet.retain };
 }
 
+const REGISTRY_PREFIX = filters.registry.slice(0, -1);
+
+/**
+ * Integration accounts have full topic rights for what they are granted: `read` publishes nothing
+ * (a bridge or dashboard tool that mirrors data out), `readwrite` publishes any valid topic
+ * except `$SYS/…` (the broker's own) and the registry: the control plane alone owns
+ * `crowd/v1/registry/…`, and writing there would let an integration provision devices or change
+ * the city policy. Other `$` topics are allowed: [MQTT-4.7.2-1] only keeps them from matching
+ * wildcard filters, and conformance suites publish on them.
+ */
+function decideIntegrationPublish(
+  identity: Extract<Identity, { kind: 'integration' }>,
+  packet: PublishRequest,
+): PublishDecision {
+  const { topic } = packet;
+  if (identity.rights === 'read')
+    return { ok: false, reason: 'read-only', detail: `int:${identity.name} may only subscribe` };
+  if (topic === '$SYS' || topic.startsWith('$SYS/'))
+    return { ok: false, reason: 'sys-topic', detail: "$SYS topics are the broker's own" };
+  const problem = topicProblem(topic);
+  if (problem) return { ok: false, reason: 'invalid-topic', detail: problem };
+  if (topic.startsWith(REGISTRY_PREFIX))
+    return { ok: false, reason: 'registry-topic', detail: 'only the control plane publishes the registry' };
+  return { ok: true, retain: packet.retain };
+}
+
 export type SubscribeDecision = { ok: true } | { ok: false; reason: SubscribeDeniedReason };
 
 /**
- * A device may subscribe to exactly its own cmd topic; services to anything.
+ * A device may subscribe to exactly its own cmd topic; services and integrations to anything
+ * (including `#` and `$SYS/#`).
  *
  * @example decideSubscribe({ kind: 'device', deviceId: 'bus-k1-07', secretHash: 'h' }, '#') // { ok: false, reason: 'wildcard' }
  */
 export function decideSubscribe(identity: Identity, filter: string): SubscribeDecision {
-  if (identity.kind === 'service') return { ok: true };
+  if (identity.kind === 'service' || identity.kind === 'integration') return { ok: true };
   if (filter === topics.deviceCmd(identity.deviceId)) return { ok: true };
   if (filter.startsWith('$')) return { ok: false, reason: 'sys-topic' };
   if (filter.includes('+') || filter.includes('#')) return { ok: false, reason: 'wildcard' };
@@ -110,7 +148,8 @@ export function decideSubscribe(identity: Identity, filter: string): SubscribeDe
  */
 export function mayForward(identity: Identity | undefined, topic: string): boolean {
   if (identity === undefined) return false;
-  return identity.kind === 'service' || topic === topics.deviceCmd(identity.deviceId);
+  if (identity.kind !== 'device') return true;
+  return topic === topics.deviceCmd(identity.deviceId);
 }
 
 /**

@@ -16,12 +16,18 @@ import { verifySecret } from '../shared/secrets.ts';
 import { DEVICE_ID_PATTERN } from '../shared/topics.ts';
 import { type Identity, identityKey, type PublishRequest, willProblem } from './access-policy.ts';
 import type { AuthFailureReason } from './broker-metrics.ts';
+import { INTEGRATION_USER_PREFIX, type IntegrationAccount } from './security-config.ts';
 
 /** MQTT 3.1.1 allows servers to accept longer ids than 23 characters; we stop at 128. */
 export const MAX_CLIENT_ID_LENGTH = 128;
 
 /** CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3) that we send. */
-export const CONNACK = { IDENTIFIER_REJECTED: 2, BAD_USERNAME_OR_PASSWORD: 4, NOT_AUTHORIZED: 5 } as const;
+export const CONNACK = {
+  IDENTIFIER_REJECTED: 2,
+  SERVER_UNAVAILABLE: 3,
+  BAD_USERNAME_OR_PASSWORD: 4,
+  NOT_AUTHORIZED: 5,
+} as const;
 export type RefusalCode = (typeof CONNACK)[keyof typeof CONNACK];
 
 /** A refused CONNECT; aedes sends `returnCode` in the CONNACK. The message never holds a secret. */
@@ -50,6 +56,8 @@ export interface AuthenticatorOptions {
   serviceSecret: string;
   /** Called once per scrypt verification (cache misses), for metrics and tests. */
   onVerify?: () => void;
+  /** Integration service accounts (`int:<name>`, MQTT_INTEGRATIONS). */
+  integrations?: readonly IntegrationAccount[];
 }
 
 /**
@@ -63,6 +71,9 @@ export class Authenticator {
   private readonly serviceDigest: Buffer;
   private readonly onVerify: () => void;
   private readonly cache = new Map<string, { digest: Buffer; secretHash: string }>();
+  private readonly integrations: ReadonlyMap<string, IntegrationAccount>;
+  /** Integration name -> SHA-256 of the secret that passed scrypt (the accounts never change at run time). */
+  private readonly integrationCache = new Map<string, Buffer>();
   /**
    * Client id -> identity key of the identity that holds it, live or as a persistent session.
    * Without this a device could connect with a service's client id and, by [MQTT-3.1.4-2], take
@@ -78,6 +89,7 @@ export class Authenticator {
     this.registry = options.registry;
     this.serviceDigest = sha256(options.serviceSecret);
     this.onVerify = options.onVerify ?? (() => {});
+    this.integrations = new Map((options.integrations ?? []).map((a) => [a.name, a]));
   }
 
   attach(): void {
@@ -87,6 +99,7 @@ export class Authenticator {
   detach(): void {
     this.registry.off('device', this.onDevice);
     this.cache.clear();
+    this.integrationCache.clear();
     this.owners.clear();
   }
 
@@ -116,7 +129,9 @@ export class Authenticator {
 
     const identity = isServiceUser(username)
       ? this.authenticateService(username, password)
-      : await this.authenticateDevice(username, password);
+      : username.startsWith(INTEGRATION_USER_PREFIX)
+        ? await this.authenticateIntegration(username, password)
+        : await this.authenticateDevice(username, password);
 
     const problem = willProblem(identity, connect.will);
     if (problem)
@@ -156,6 +171,30 @@ export class Authenticator {
         'bad-service-secret',
       );
     return { kind: 'service', name };
+  }
+
+  private async authenticateIntegration(username: string, password: Buffer): Promise<Identity> {
+    const name = username.slice(INTEGRATION_USER_PREFIX.length);
+    const account = this.integrations.get(name);
+    if (!account)
+      throw new AuthError(
+        `no integration account '${username.slice(0, 100)}'`,
+        CONNACK.BAD_USERNAME_OR_PASSWORD,
+        'unknown-integration',
+      );
+    const digest = sha256(password);
+    const cached = this.integrationCache.get(name);
+    if (!cached || !timingSafeEqual(cached, digest)) {
+      this.onVerify();
+      if (!(await verifySecret(password.toString('utf8'), account.secretHash)))
+        throw new AuthError(
+          `wrong secret for '${username}'`,
+          CONNACK.BAD_USERNAME_OR_PASSWORD,
+          'bad-integration-secret',
+        );
+      this.integrationCache.set(name, digest);
+    }
+    return { kind: 'integration', name, rights: account.rights };
   }
 
   private async authenticateDevice(deviceId: string, password: Buffer): Promise<Identity> {

@@ -15,6 +15,10 @@ export const AUTH_FAILURE_REASONS = [
   'client-id-too-long',
   'client-id-taken',
   'will-not-allowed',
+  'unknown-integration',
+  'bad-integration-secret',
+  'backoff',
+  'server-busy',
   'error',
 ] as const;
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
@@ -27,11 +31,16 @@ export const PUBLISH_DENIED_REASONS = [
   'outside-root',
   'payload-too-large',
   'unknown-client',
+  'read-only',
+  'registry-topic',
 ] as const;
 export type PublishDeniedReason = (typeof PUBLISH_DENIED_REASONS)[number];
 
 export const SUBSCRIBE_DENIED_REASONS = ['sys-topic', 'wildcard', 'not-own-cmd', 'unknown-client'] as const;
 export type SubscribeDeniedReason = (typeof SUBSCRIBE_DENIED_REASONS)[number];
+
+/** Kinds of identity in `jagajarak_broker_connected_clients{kind}` (broker/access-policy.ts `Identity`). */
+export const CLIENT_KINDS = ['device', 'service', 'integration'] as const;
 
 export type BrokerMetrics = ReturnType<typeof brokerMetrics>;
 
@@ -45,6 +54,13 @@ export type BrokerMetrics = ReturnType<typeof brokerMetrics>;
 export function brokerMetrics(registry: Registry) {
   return {
     clientsConnected: gauge(registry, 'jagajarak_broker_clients_connected', 'MQTT clients connected now'),
+    /** Issue #7 item 5: who is connected, `device`, `service` (svc:*) or `integration`. */
+    clientsByKind: gauge<'kind'>(
+      registry,
+      'jagajarak_broker_connected_clients',
+      'MQTT clients connected now, by kind of identity (device, service, integration)',
+      ['kind'],
+    ),
     authFailures: counter<'reason'>(
       registry,
       'jagajarak_broker_auth_failures_total',
@@ -67,8 +83,20 @@ export function brokerMetrics(registry: Registry) {
     oversize: counter<'reason'>(
       registry,
       'jagajarak_broker_connections_dropped_total',
-      'Connections closed by the packet guard (announced size over MQTT_MAX_PACKET_BYTES, or malformed)',
+      'Connections closed for a bad packet: by the packet guard (announced size over MQTT_MAX_PACKET_BYTES, malformed length) or the MQTT parser (malformed-packet)',
       ['reason'],
+    ),
+    rateLimited: counter<'action'>(
+      registry,
+      'jagajarak_broker_rate_limited_total',
+      'Device PUBLISH packets over MQTT_DEVICE_RATE: delayed (paced) or disconnected (sustained excess)',
+      ['action'],
+    ),
+    connectionsRefused: counter<'limit'>(
+      registry,
+      'jagajarak_broker_connections_refused_total',
+      'Connections refused by a connection limit (CONNACK 3, or dropped at accept for max-sockets)',
+      ['limit'],
     ),
     secretVerifications: counter(
       registry,

@@ -3,7 +3,11 @@
  * validated once by the entry file. Port 0 asks the OS for an ephemeral port (tests).
  */
 import { z } from 'zod';
-import { type Env, loadConfig, logEnv, mqttClientEnv, port } from '../shared/config.ts';
+import { ConfigError, type Env, loadConfig, logEnv, mqttClientEnv, port } from '../shared/config.ts';
+import { opsEnv } from '../shared/ops-server.ts';
+import { filters } from '../shared/topics.ts';
+import { parseDurableSessions } from './durable-sessions.ts';
+import { securityEnv, securityProblems } from './security-config.ts';
 
 /**
  * MQTT 3.1.1 encodes the remaining length in at most 4 bytes, so no packet can be longer than
@@ -24,7 +28,41 @@ export const brokerConfigSchema = z.object({
    * (aedes issue #831), so the packet guard closes connections that announce more.
    */
   MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1024).max(MQTT_MAX_REMAINING_LENGTH).default(262_144),
+  /**
+   * QoS 1 messages kept per persistent session (ingest's, above all) while it is offline or slow;
+   * new ones past it are dropped for that client and counted (broker/bounded-persistence.ts,
+   * docs/queues.md). 500,000 is about 10 minutes of a 10,000-device fleet at 0.1 msg/s each,
+   * roughly 200 MB of broker memory.
+   */
+  MQTT_MAX_QUEUED_PER_CLIENT: z.coerce.number().int().min(1).default(500_000),
+  /**
+   * A subscriber whose socket has not drained for this long is disconnected (aedes'
+   * `drainTimeout`; 0 = never). While it lasts, the messages routed to it hold up all routing
+   * (aedes waits for every subscriber), so it is shorter than aedes' 60 s.
+   */
+  MQTT_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Persistent sessions the broker declares at start (broker/durable-sessions.ts), so QoS 1
+   * messages queue for them before they connect: `clientId=filter[,filter];...`. The default is
+   * ingest's data session (INGEST_CLIENT_ID and shared/topics.ts `filters.allDeviceStreams`): after
+   * a broker restart, what devices replay before ingest is back waits for it. `none` declares none.
+   */
+  MQTT_DURABLE_SESSIONS: z
+    .string()
+    .default(`jagajarak-ingest=${filters.allDeviceStreams}`)
+    .transform((text, ctx) => {
+      if (text.trim() === 'none') return [];
+      try {
+        return parseDurableSessions(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  ...securityEnv,
   ...logEnv,
+  /** `/metrics` and `/healthz` of the standalone broker (shared/ops-server.ts); OPS_PORT 0 = off. */
+  ...opsEnv(9101),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
@@ -37,5 +75,8 @@ export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
  * config.MQTT_MAX_PACKET_BYTES // 262144
  */
 export function loadBrokerConfig(env: Env): BrokerConfig {
-  return loadConfig(brokerConfigSchema, env, 'broker');
+  const config = loadConfig(brokerConfigSchema, env, 'broker');
+  const problems = securityProblems(config);
+  if (problems.length > 0) throw new ConfigError(`Invalid broker configuration: ${problems.join('; ')}`);
+  return config;
 }

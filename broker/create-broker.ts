@@ -8,12 +8,15 @@
  * same when aedes is clustered (mqemitter-redis + a Redis persistence, passed in `deps.aedes`).
  * Retained records already in the persistence are read once at start.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
 import { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Clock } from '../shared/clock.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
 import { RegistryReplica } from '../shared/registry-replica.ts';
 import type { DeviceRecord } from '../shared/registry-schemas.ts';
@@ -21,9 +24,14 @@ import { filters } from '../shared/topics.ts';
 import { decidePublish, decideSubscribe, type Identity, identityKey, mayForward } from './access-policy.ts';
 import { AuthError, Authenticator, type ConnectInfo } from './authenticator.ts';
 import { boundedEmitter } from './bounded-emitter.ts';
-import { brokerMetrics } from './broker-metrics.ts';
+import { BoundedPersistence } from './bounded-persistence.ts';
+import { brokerMetrics, CLIENT_KINDS } from './broker-metrics.ts';
+import { createBrokerSecurity, RateLimitedError } from './broker-security.ts';
+import { classifyClientError } from './client-errors.ts';
 import type { BrokerConfig } from './config.ts';
+import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
 import { guardConnection } from './packet-guard.ts';
+import { loadTlsOptions } from './tls.ts';
 
 /** The WebSocket path mqtt.js and most browser MQTT clients use by default. */
 export const MQTT_WS_PATH = '/mqtt';
@@ -33,11 +41,16 @@ export interface BrokerDeps {
   metrics?: Registry;
   /** Cluster wiring (DESIGN.md "Shape"): e.g. `{ id, mq: mqemitterRedis(), persistence: redisPersistence() }`. */
   aedes?: Pick<AedesOptions, 'id' | 'mq' | 'persistence' | 'heartbeatInterval'>;
+  /** Time for the publish rate limit and the login backoff (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface Broker {
-  /** Listens on MQTT_PORT and MQTT_WS_PORT; resolves with the ports bound (useful with port 0). */
-  start(): Promise<{ mqttPort: number; wsPort: number }>;
+  /**
+   * Listens on MQTT_PORT and MQTT_WS_PORT (wss with TLS), and MQTTS_PORT when TLS is configured;
+   * resolves with the ports bound (useful with port 0). `mqttPort` is 0 with MQTT_TLS_ONLY.
+   */
+  start(): Promise<{ mqttPort: number; wsPort: number; mqttsPort?: number }>;
   /** Closes listeners and every connection (last wills are published), then aedes. One cycle only. */
   stop(): Promise<void>;
   readonly aedes: Aedes;
@@ -62,13 +75,29 @@ interface RetainedSource {
  */
 export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broker {
   const log = deps.logger ?? silentLogger;
-  const metrics = brokerMetrics(deps.metrics ?? new Registry());
+  const metricsRegistry = deps.metrics ?? new Registry();
+  const metrics = brokerMetrics(metricsRegistry);
+  for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
+  // Bounded, indexed session queues (docs/queues.md); a cluster passes its own in deps.aedes.
+  const persistence = deps.aedes?.persistence
+    ? undefined
+    : new BoundedPersistence({
+        maxQueuedPerClient: config.MQTT_MAX_QUEUED_PER_CLIENT,
+        logger: log,
+        metrics: metricsRegistry,
+      });
   const limited = rateLimitedLog();
   const registry = new RegistryReplica();
   const auth = new Authenticator({
     registry,
     serviceSecret: config.MQTT_SERVICE_SECRET,
     onVerify: () => metrics.secretVerifications.inc(),
+    integrations: config.MQTT_INTEGRATIONS,
+  });
+  const security = createBrokerSecurity(config, {
+    metrics,
+    log,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   const connects = new WeakMap<Client, ConnectInfo>();
   const identities = new WeakMap<Client, Identity>();
@@ -82,6 +111,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const aedes = new Aedes({
     // aedes' default emitter overflows the stack under sustained load; see bounded-emitter.ts.
     mq: boundedEmitter(),
+    persistence,
+    drainTimeout: config.MQTT_DRAIN_TIMEOUT_MS,
     ...deps.aedes,
     preConnect(client, packet, callback) {
       const will = packet.will && {
@@ -94,32 +125,37 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     },
     authenticate(client, username, password, done) {
       const connect = connects.get(client) ?? { clientId: client.id, clean: client.clean };
-      auth.authenticate(connect, username, password).then(
+      const refuse = (err: unknown) => {
+        const refusal =
+          err instanceof AuthError ? err : new AuthError(`authentication failed: ${err}`, 5, 'error');
+        metrics.authFailures.inc({ reason: refusal.reason });
+        security.authenticationFailed(client, username, refusal.reason);
+        // Both come off the wire unchecked (up to 64 KiB each): bound what reaches the log.
+        const user = username?.slice(0, 100);
+        limited(`auth:${refusal.reason}:${user ?? ''}`, (suppressed) =>
+          log.warn(
+            {
+              clientId: connect.clientId.slice(0, 140),
+              username: user,
+              reason: refusal.reason,
+              returnCode: refusal.returnCode,
+              suppressed,
+            },
+            `connection refused: ${refusal.message}`,
+          ),
+        );
+        // aedes reads `returnCode` for the CONNACK ([MQTT-3.2.2-5]: then closes the connection).
+        done(refusal as unknown as Parameters<typeof done>[0], false);
+      };
+      const backedOff = security.beforeAuthenticate(client, username);
+      (backedOff ? Promise.reject(backedOff) : auth.authenticate(connect, username, password)).then(
         (identity) => {
+          const overLimit = security.afterAuthenticate(client, username, identity);
+          if (overLimit) return refuse(overLimit);
           identities.set(client, identity);
           done(null, true);
         },
-        (err: unknown) => {
-          const refusal =
-            err instanceof AuthError ? err : new AuthError(`authentication failed: ${err}`, 5, 'error');
-          metrics.authFailures.inc({ reason: refusal.reason });
-          // Both come off the wire unchecked (up to 64 KiB each): bound what reaches the log.
-          const user = username?.slice(0, 100);
-          limited(`auth:${refusal.reason}:${user ?? ''}`, (suppressed) =>
-            log.warn(
-              {
-                clientId: connect.clientId.slice(0, 140),
-                username: user,
-                reason: refusal.reason,
-                returnCode: refusal.returnCode,
-                suppressed,
-              },
-              `connection refused: ${refusal.message}`,
-            ),
-          );
-          // aedes reads `returnCode` for the CONNACK ([MQTT-3.2.2-5]: then closes the connection).
-          done(refusal as unknown as Parameters<typeof done>[0], false);
-        },
+        refuse,
       );
     },
     // aedes runs this for client PUBLISH packets and for last wills. On an error it closes the
@@ -135,6 +171,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
           : decidePublish(identity, packet);
       if (decision.ok) {
         packet.retain = decision.retain;
+        if (
+          client &&
+          identity?.kind === 'device' &&
+          security.pace(client, identity.deviceId, packet, callback)
+        )
+          return;
         callback(null);
         return;
       }
@@ -191,12 +233,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       const set = deviceClients.get(identity.deviceId) ?? new Set<Client>();
       deviceClients.set(identity.deviceId, set.add(client));
     }
+    metrics.clientsByKind.inc({ kind: identity.kind });
     metrics.clientsConnected.set(aedes.connectedClients);
     log.debug({ clientId: client.id, identity: identityKey(identity) }, 'client connected');
   };
   const onClientDisconnect = (client: Client) => {
     const identity = identities.get(client);
     if (identity) auth.release(client.id, identity, client.clean);
+    if (identity) metrics.clientsByKind.dec({ kind: identity.kind });
     if (identity?.kind === 'device') {
       const set = deviceClients.get(identity.deviceId);
       set?.delete(client);
@@ -207,7 +251,11 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   };
   const onClientError = (client: Client, err: Error) => {
     // Refusals were logged where they were decided.
-    if (err instanceof AuthError || err instanceof PublishDeniedError) return;
+    if (err instanceof AuthError || err instanceof PublishDeniedError || err instanceof RateLimitedError)
+      return;
+    const rejection = classifyClientError(err);
+    if (rejection?.counter === 'publishDenied') metrics.publishDenied.inc({ reason: rejection.reason });
+    else if (rejection) metrics.oversize.inc({ reason: rejection.reason });
     limited(`err:${err.message}:${who(client)}`, (suppressed) =>
       log.warn(
         { clientId: client.id, identity: who(client), reason: err.message, suppressed },
@@ -226,6 +274,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   // A deleted or re-keyed device loses its live sessions at once, not at its next reconnect.
   const onDevice = (deviceId: string, record: DeviceRecord | undefined) => {
     if (!record) auth.forget({ kind: 'device', deviceId, secretHash: '' });
+    if (!record) security.forgetDevice(deviceId);
     for (const client of deviceClients.get(deviceId) ?? []) {
       const identity = identities.get(client);
       if (identity?.kind !== 'device' || identity.secretHash === record?.secretHash) continue;
@@ -258,11 +307,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     };
 
   let tcp: TcpServer | undefined;
+  let mqtts: TcpServer | undefined;
   let http: HttpServer | undefined;
   let wss: WebSocketServer | undefined;
   const sockets = new Set<Socket>();
 
-  async function start(): Promise<{ mqttPort: number; wsPort: number }> {
+  async function start(): Promise<{ mqttPort: number; wsPort: number; mqttsPort?: number }> {
     try {
       registry.on('device', onDevice);
       registry.on('invalid', onInvalidRecord);
@@ -273,38 +323,72 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       aedes.on('connectionError', onConnectionError);
       aedes.on('publish', onPublish);
       await aedes.listen();
+      await declareDurableSessions(
+        (aedes as unknown as { persistence: SubscriptionStore }).persistence,
+        config.MQTT_DURABLE_SESSIONS,
+        log,
+      );
       await new Promise<void>((resolve) => aedes.subscribe(filters.registry, deliverRegistry, resolve));
       const persistence = (aedes as unknown as { persistence: RetainedSource }).persistence;
       for await (const packet of persistence.createRetainedStreamCombi([filters.registry]))
         registry.handle(packet.topic, packet.payload);
 
       const maxBytes = config.MQTT_MAX_PACKET_BYTES;
-      tcp = createTcpServer((socket) => {
+      const onSocket = (socket: Socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        aedes.handle(guardConnection(socket, maxBytes, onGuardReject(socket.remoteAddress)));
-      });
-      http = createHttpServer((_req, res) => {
+        const connection = guardConnection(socket, maxBytes, onGuardReject(socket.remoteAddress));
+        security.track(connection, socket.remoteAddress);
+        aedes.handle(connection);
+      };
+      const tlsOptions = await loadTlsOptions(config);
+      if (!config.MQTT_TLS_ONLY) tcp = createTcpServer(onSocket);
+      if (tlsOptions) {
+        mqtts = createTlsServer(tlsOptions, onSocket);
+        // A client that does not trust the certificate ends the handshake; nothing reached aedes.
+        mqtts.on('tlsClientError', (err: Error, socket: Socket) =>
+          limited(`tls:${err.message}`, (suppressed) =>
+            log.warn(
+              { remote: socket.remoteAddress, reason: err.message, suppressed },
+              'TLS handshake failed',
+            ),
+          ),
+        );
+      }
+      const upgradeOnly = (_req: unknown, res: ServerResponse) => {
         res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
         res.end(`MQTT over WebSocket is served at ${MQTT_WS_PATH}\n`);
-      });
+      };
+      http = tlsOptions ? createHttpsServer(tlsOptions, upgradeOnly) : createHttpServer(upgradeOnly);
       // ws buffers a whole message before emitting it (default limit 100 MiB): cap it too.
       // +5 covers the fixed header of an MQTT packet sent in one WebSocket message.
       wss = new WebSocketServer({ server: http, path: MQTT_WS_PATH, maxPayload: maxBytes + 5 });
       wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);
-        aedes.handle(guardConnection(stream, maxBytes, onGuardReject(req.socket.remoteAddress)), req);
+        const connection = guardConnection(stream, maxBytes, onGuardReject(req.socket.remoteAddress));
+        security.track(connection, req.socket.remoteAddress);
+        aedes.handle(connection, req);
       });
-      const mqttPort = await listen(tcp, config.MQTT_PORT, config.MQTT_HOST);
+      const mqttPort = tcp ? await listen(tcp, config.MQTT_PORT, config.MQTT_HOST) : 0;
+      const mqttsPort = mqtts ? await listen(mqtts, config.MQTTS_PORT, config.MQTT_HOST) : undefined;
       const wsPort = await listen(http, config.MQTT_WS_PORT, config.MQTT_HOST);
       const onServerError = (err: Error) => log.error({ err }, 'listener error');
-      tcp.on('error', onServerError);
+      tcp?.on('error', onServerError);
+      mqtts?.on('error', onServerError);
       wss.on('error', onServerError);
       log.info(
-        { mqttPort, wsPort, host: config.MQTT_HOST, registryDevices: registry.devices.size },
+        {
+          mqttPort,
+          mqttsPort,
+          wsPort,
+          websocket: tlsOptions ? 'wss' : 'ws',
+          host: config.MQTT_HOST,
+          integrations: config.MQTT_INTEGRATIONS.map((a) => `int:${a.name} (${a.rights})`),
+          registryDevices: registry.devices.size,
+        },
         'broker listening',
       );
-      return { mqttPort, wsPort };
+      return mqttsPort === undefined ? { mqttPort, wsPort } : { mqttPort, wsPort, mqttsPort };
     } catch (err) {
       await stop();
       throw err;
@@ -312,7 +396,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   }
 
   async function stop(): Promise<void> {
-    const closing = [tcp, http]
+    const closing = [tcp, mqtts, http]
       .filter((s) => s?.listening)
       .map((s) => new Promise<void>((r) => s!.close(() => r())));
     for (const ws of wss?.clients ?? []) ws.terminate();
@@ -324,13 +408,16 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     registry.off('device', onDevice);
     registry.off('invalid', onInvalidRecord);
     auth.detach();
+    await persistence?.destroy();
     aedes.off('client', onClient);
     aedes.off('clientDisconnect', onClientDisconnect);
     aedes.off('clientError', onClientError);
     aedes.off('connectionError', onConnectionError);
     aedes.off('publish', onPublish);
     metrics.clientsConnected.set(0);
-    tcp = http = wss = undefined;
+    for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
+    security.stop();
+    tcp = mqtts = http = wss = undefined;
   }
 
   return { start, stop, aedes, registry };

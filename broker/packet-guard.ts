@@ -140,7 +140,7 @@ class GuardedConnection extends Duplex {
       this._write(chunks[0]!.chunk, chunks[0]!.encoding, callback);
       return;
     }
-    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', callback);
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'buffer' as BufferEncoding, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

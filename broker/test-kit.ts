@@ -34,6 +34,8 @@ export interface TestBroker {
   metrics: Registry;
   mqttPort: number;
   wsPort: number;
+  /** The MQTT over TLS port, when MQTT_TLS_CERT and MQTT_TLS_KEY are set. */
+  mqttsPort?: number | undefined;
   url: string;
   wsUrl: string;
   /** A connected `svc:<name>` client (no reconnects), closed by close(). */
@@ -57,6 +59,7 @@ export interface TestBroker {
 export async function startTestBroker(
   env: Record<string, string> = {},
   aedes?: BrokerDeps['aedes'],
+  deps: Pick<BrokerDeps, 'clock' | 'logger'> = {},
 ): Promise<TestBroker> {
   const metrics = new Registry();
   const config = loadBrokerConfig({
@@ -66,8 +69,8 @@ export async function startTestBroker(
     MQTT_SERVICE_SECRET: SERVICE_SECRET,
     ...env,
   });
-  const broker = createBroker(config, { metrics, ...(aedes ? { aedes } : {}) });
-  const { mqttPort, wsPort } = await broker.start();
+  const broker = createBroker(config, { metrics, ...deps, ...(aedes ? { aedes } : {}) });
+  const { mqttPort, wsPort, mqttsPort } = await broker.start();
   const url = `mqtt://127.0.0.1:${mqttPort}`;
   const clients: MqttClient[] = [];
   const sockets: Socket[] = [];
@@ -105,6 +108,7 @@ export async function startTestBroker(
     metrics,
     mqttPort,
     wsPort,
+    mqttsPort,
     url,
     wsUrl: `ws://127.0.0.1:${wsPort}${MQTT_WS_PATH}`,
     service,
