@@ -153,3 +153,35 @@ describe('createLogger', () => {
     expect(body.user.password).toBe('p4ss');
   });
 });
+
+describe('redaction at any depth', () => {
+  it('censors credential-named keys however deep and in arrays, leaving other fields', () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', { destination: { write: (s) => lines.push(s) } });
+    logger.info(
+      {
+        req: {
+          headers: { authorization: 'Bearer eyJ-deep-token', cookie: 'jj_session=cookie-value', host: 'x' },
+        },
+        hooks: [{ id: 'wh-1', config: { webhookSecret: 'hook-secret-value' } }],
+        a: { b: { c: { d: { password: 'deep-p4ss', MQTT_SERVICE_SECRET: 'svc-secret' } } } },
+        auth: { apiKey: 'child-api-key' },
+      },
+      'request',
+    );
+    const raw = lines.join('');
+    for (const leak of [
+      'child-api-key',
+      'eyJ-deep-token',
+      'cookie-value',
+      'hook-secret-value',
+      'deep-p4ss',
+      'svc-secret',
+    ])
+      expect(raw).not.toContain(leak);
+    const record = JSON.parse(lines[0]!);
+    expect(record.req.headers.host).toBe('x');
+    expect(record.hooks[0].id).toBe('wh-1');
+    expect(record.a.b.c.d.password).toBe('[redacted]');
+  });
+});

@@ -27,6 +27,36 @@ const REDACT = [
   '*.secretHash',
 ];
 
+/** Any key naming a credential, at any depth (the REDACT paths above only reach two levels). */
+const SECRET_KEY = /password|secret|token|authorization|cookie|passphrase|credential|api[-_]?key/i;
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 8;
+
+/**
+ * A copy of `value` with every credential-named key censored, however deep; the logged object
+ * itself is never changed. Errors, Buffers and other class instances pass through untouched (pino's
+ * serializers handle them after this).
+ *
+ * @example redactDeep({ req: { headers: { cookie: 'jj_session=…' } } }) // { req: { headers: { cookie: '[redacted]' } } }
+ */
+export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const plain =
+    Array.isArray(value) ||
+    Object.getPrototypeOf(value) === Object.prototype ||
+    Object.getPrototypeOf(value) === null;
+  if (!plain || seen.has(value)) return value;
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] =
+      SECRET_KEY.test(key) && v !== undefined && v !== null ? CENSOR : redactDeep(v, depth + 1, seen);
+  }
+  return out;
+}
+
 /**
  * @example createLogger('ingest', { level: 'debug', format: 'json' }).info({ token }, 'x') // token: "[redacted]"
  */
@@ -37,7 +67,9 @@ export function createLogger(name: string, options: LogOptions = {}): Logger {
   const pinoOptions: pino.LoggerOptions = {
     name,
     level: options.level ?? 'info',
-    redact: { paths: REDACT, censor: '[redacted]' },
+    redact: { paths: REDACT, censor: CENSOR },
+    // Child-logger bindings skip formatters.log; they get the two-level REDACT paths only.
+    formatters: { log: (object) => redactDeep(object) as Record<string, unknown> },
     ...(format === 'pretty'
       ? {
           transport: {
