@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { influxEnv, logEnv, mqttClientEnv } from '../shared/config.ts';
+import { opsEnv } from '../shared/ops-server.ts';
 import { DEFAULT_POLICY_ID } from '../shared/policy.ts';
 import { isTimeZone } from './daily-reset.ts';
 
@@ -8,6 +9,8 @@ export const ingestEnvSchema = z.object({
   ...mqttClientEnv,
   ...influxEnv,
   ...logEnv,
+  /** `/metrics` and `/healthz` of the standalone ingest (shared/ops-server.ts); OPS_PORT 0 = off. */
+  ...opsEnv(9102),
   /** Client id of the persistent session: the broker keeps QoS 1 messages for it while ingest is down. */
   INGEST_CLIENT_ID: z.string().min(1).max(128).default('jagajarak-ingest'),
   /** Policy assumed until the registry's policy record arrives. */
@@ -29,6 +32,14 @@ export const ingestEnvSchema = z.object({
   ALARM_RESTORE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** How long start() keeps retrying to read alarms from an unreachable store before going on without. */
   ALARM_RESTORE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
+  /** How often each site's occupancy forecast is refitted from the store (capacity-forecast warning). */
+  FORECAST_REFIT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** Days of history the forecast profile is fitted from (weekday x 15-minute slot). */
+  FORECAST_HISTORY_DAYS: z.coerce.number().int().min(1).max(90).default(28),
+  /** Shortest time between two store flushes that acknowledge device messages to the broker (ack-gate.ts). */
+  ACK_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(100),
+  /** Most device messages held unacknowledged until the store has them; past it ingest stops reading. */
+  MAX_UNACKED_MESSAGES: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
 });
 
 export type IngestEnv = z.infer<typeof ingestEnvSchema>;
@@ -49,6 +60,16 @@ export interface IngestConfig {
   alarmRestoreLookbackMs?: number;
   /** Default 60 s. */
   alarmRestoreTimeoutMs?: number;
+  /** Default 15 min (forecast-models.ts). */
+  forecastRefitMs?: number;
+  /** Default 28. */
+  forecastHistoryDays?: number;
+  /** How often the capacity-forecast rule runs; default 60 s. */
+  forecastEvaluateMs?: number;
+  /** Default 100 ms (ack-gate.ts). */
+  ackIntervalMs?: number;
+  /** Default 20,000. */
+  maxUnacked?: number;
 }
 
 export function ingestConfigFrom(env: IngestEnv): IngestConfig {
@@ -64,5 +85,9 @@ export function ingestConfigFrom(env: IngestEnv): IngestConfig {
     resetTimeZone: env.RESET_TIMEZONE,
     alarmRestoreLookbackMs: env.ALARM_RESTORE_DAYS * 86_400_000,
     alarmRestoreTimeoutMs: env.ALARM_RESTORE_TIMEOUT_MS,
+    forecastRefitMs: env.FORECAST_REFIT_MINUTES * 60_000,
+    forecastHistoryDays: env.FORECAST_HISTORY_DAYS,
+    ackIntervalMs: env.ACK_INTERVAL_MS,
+    maxUnacked: env.MAX_UNACKED_MESSAGES,
   };
 }

@@ -18,8 +18,9 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
-import type { Alarm, AlarmType, ControlReply } from '../shared/alarms.ts';
+import { type Alarm, type AlarmType, type ControlReply, SYSTEM_ACTOR } from '../shared/alarms.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
+import { FORECAST_FIT_DAYS } from '../shared/forecast.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
 import { connectService } from '../shared/mqtt-service.ts';
 import { RegistryReplica } from '../shared/registry-replica.ts';
@@ -27,15 +28,19 @@ import { LEVELS } from '../shared/registry-schemas.ts';
 import type { SiteState } from '../shared/site-state.ts';
 import type { HistoryStore } from '../shared/store/history-store.ts';
 import { filters, parseTopic, topics } from '../shared/topics.ts';
+import { AckGate } from './ack-gate.ts';
 import { AlarmMonitor } from './alarms/alarm-monitor.ts';
 import type { AlarmChange } from './alarms/alarm-record.ts';
 import { DEFAULT_RESTORE_LOOKBACK_MS } from './alarms/alarm-store.ts';
+import { ForecastAlarms } from './alarms/forecast-rule.ts';
 import type { IngestConfig } from './config.ts';
 import { createControlHandler } from './control-handler.ts';
 import { type Correction, CountCorrections } from './count-corrections.ts';
+import { ForecastModels } from './forecast-models.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
-import { readingPoint, rejectedPoint, siteStatePoint } from './points.ts';
+import { correctionPoint, readingPoint, rejectedPoint, siteStatePoint } from './points.ts';
 import { SiteTracker } from './site-tracker.ts';
+import { restoreSiteState } from './state-restore.ts';
 import { validateMessage } from './validate-message.ts';
 
 export interface IngestDeps {
@@ -60,6 +65,8 @@ export interface IngestEvents {
 const MAX_REJECTION_KEYS = 10_000;
 /** Control requests held while ingest is starting; more are dropped (their sender times out). */
 const MAX_PENDING_CONTROL = 1000;
+/** How long stop() waits for the store to confirm what it may still acknowledge to the broker. */
+const STOP_DRAIN_MS = 5000;
 
 export function createIngest(config: IngestConfig, deps: IngestDeps) {
   const { store } = deps;
@@ -78,6 +85,22 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     log,
     metrics,
     onChange: (change) => events.emit('alarm', change),
+  });
+  // capacity-forecast warning (issue #7 item 3): models refitted from the store, evaluated per minute.
+  const forecastModels = new ForecastModels(store, log, {
+    refitEveryMs: config.forecastRefitMs ?? 15 * 60_000,
+    fitDays: config.forecastHistoryDays ?? FORECAST_FIT_DAYS,
+  });
+  const forecasts = new ForecastAlarms({
+    registry,
+    models: forecastModels,
+    state: (siteId) => tracker.snapshot(siteId),
+    isOpen: (siteId) => {
+      const alarm = monitor.engine.get(siteId, 'capacity-forecast');
+      return alarm !== undefined && alarm.state !== 'cleared';
+    },
+    report: (siteId, condition, now) => monitor.report(siteId, 'capacity-forecast', condition, now),
+    evaluateEveryMs: config.forecastEvaluateMs ?? 60_000,
   });
   const corrections = new CountCorrections(
     { resetHour: config.resetHour ?? 4, resetTimeZone: config.resetTimeZone ?? 'Asia/Jakarta' },
@@ -105,6 +128,15 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     metrics,
     now: () => clock.now(),
   });
+  // Restarts lose nothing (issue #6 item 2): PUBACK only once the store has the message, and the
+  // site state rebuilt from the store at start (state-restore.ts).
+  const ackGate = new AckGate({
+    flush: () => store.flush(),
+    minIntervalMs: config.ackIntervalMs ?? 100,
+    maxUnacked: config.maxUnacked ?? 20_000,
+    onError: (err) => log.warn({ err }, 'store flush failed; messages stay unacknowledged'),
+  });
+  let restoredSites: string[] = [];
   const pendingControl: Array<[string, Buffer]> = [];
   const dirty = new Set<string>();
   /** Rejections per `reason|deviceId`, bounded (Prometheus gets the reason only: device ids are unbounded). */
@@ -129,6 +161,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     tracker.forget(id);
     dirty.delete(id);
     monitor.siteRemoved(id, clock.now());
+    forecasts.siteRemoved(id);
     registryClient?.publish(topics.siteState(id), '', { qos: 1, retain: true });
   });
   registry.on('device', (id, device) => {
@@ -201,6 +234,21 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       }
       if (outcome === 'reboot') {
         metrics.reboots.inc();
+        // The new baseline goes to the store before this message is acknowledged (ack-gate.ts),
+        // so a restart resumes it instead of losing what the counter carried (state-restore.ts).
+        const before = tracker.snapshot(v.site.id)?.occupancy ?? null;
+        const baselines = JSON.stringify(tracker.baselines(v.site.id));
+        store.write(
+          correctionPoint(
+            v.site.id,
+            'reboot',
+            { before, after: before },
+            'counter-reboot',
+            SYSTEM_ACTOR,
+            now,
+            baselines,
+          ),
+        );
         log.info(
           { deviceId: v.device.id, siteId: v.site.id },
           'door counter totals went down: device rebooted, new baseline',
@@ -237,6 +285,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     }
     corrections.tick(now);
     monitor.tick(now);
+    forecasts.tick(now);
     const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<string, number>;
     for (const id of tracker.siteIds()) {
       const level = tracker.level(id);
@@ -264,7 +313,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
         const lookback = config.alarmRestoreLookbackMs ?? DEFAULT_RESTORE_LOOKBACK_MS;
         const open = await monitor.restore(clock.now(), lookback);
         const counting = await corrections.restore(store, clock.now(), lookback);
-        log.info({ open, counting }, 'alarms and counting corrections restored');
+        const state = await restoreSiteState(store, registry, tracker, clock.now(), lookback);
+        restoredSites = state.sites;
+        log.info(
+          { open, counting, sites: state.sites.length, readings: state.readings },
+          'alarms, counting corrections and site state restored',
+        );
         return;
       } catch (err) {
         if (Date.now() >= deadline) {
@@ -299,8 +353,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     alarm: (siteId: string, type: AlarmType): Alarm | undefined => monitor.engine.get(siteId, type),
     /** When the next daily count reset runs (epoch ms), once started. */
     nextDailyReset: () => corrections.nextDailyReset(),
+    /** Device messages acknowledged to the broker after the store had them, and waiting now (ack-gate.ts). */
+    acks: () => ({ ...ackGate.stats, unacked: ackGate.unacked }),
     /** Rejection counts per reason and device. */
     rejections: () => new Map(rejections),
+    /** Both MQTT connections are up (the ops server's /healthz). */
+    connected: () => Boolean(registryClient?.connected && dataClient?.connected),
+    /** Resolves once the queued forecast model refits are done (tests). */
+    forecastIdle: () => forecastModels.idle(),
 
     async start(): Promise<void> {
       lastRegistryAt = Date.now();
@@ -329,15 +389,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
         clientId: config.clientId,
         extra: { clean: false },
       });
+      ackGate.attach(dataClient);
       dataClient.handleMessage = (packet, callback) => {
-        if (ready) {
-          onDeviceMessage(packet.topic, packet.payload as Buffer, packet.retain);
-          return callback();
-        }
-        readyPromise.then(() => {
-          onDeviceMessage(packet.topic, packet.payload as Buffer, packet.retain);
-          callback();
-        });
+        const handle = () =>
+          ackGate.handle(packet, callback, () =>
+            onDeviceMessage(packet.topic, packet.payload as Buffer, packet.retain),
+          );
+        if (ready) handle();
+        else readyPromise.then(handle);
       };
       dataClient.on('reconnect', () => log.warn('ingest reconnecting to the broker'));
       dataClient.on('error', (err) => log.error({ err: err.message }, 'ingest MQTT error'));
@@ -352,6 +411,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       for (const alarm of monitor.engine.open())
         if (!registry.sites.has(alarm.siteId)) monitor.siteRemoved(alarm.siteId, now);
       corrections.start(now);
+      forecasts.start(now);
+      for (const id of restoredSites) markChanged(id);
       ready = true;
       markReady();
       for (const [topic, payload] of pendingControl.splice(0)) handleControl(topic, payload);
@@ -372,8 +433,11 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
 
     async stop(): Promise<void> {
       for (const t of timers) clearInterval(t);
+      await forecastModels.stop();
       timers = [];
       flushStates();
+      // What the store does not confirm in time stays with the broker for the next ingest.
+      await ackGate.drain(STOP_DRAIN_MS);
       await Promise.all([dataClient?.endAsync(), registryClient?.endAsync()]);
       dataClient = registryClient = undefined;
       ready = false;

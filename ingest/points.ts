@@ -86,12 +86,13 @@ export function rejectedPoint(
 
 /**
  * A counting correction (reset or manual correction) as a `correction` point; the raw readings
- * stay as they were. Unknown occupancy (no counter yet) is left out of the fields. The extra
+ * stay as they were. A door counter's reboot is recorded the same way (action `reboot`, the count
+ * unchanged): its new baseline must survive an ingest restart (state-restore.ts). Unknown occupancy (no counter yet) is left out of the fields. The extra
  * field `counts` (JSON) carries the door baselines and offset after the correction.
  */
 export function correctionPoint(
   siteId: string,
-  action: 'reset' | 'correct',
+  action: 'reset' | 'correct' | 'reboot',
   occupancy: { before: number | null; after: number | null },
   reason: string,
   by: string,
