@@ -17,7 +17,14 @@
 import { z } from 'zod';
 import { DEFAULT_THRESHOLDS, type LevelThresholds } from './capacity.ts';
 
-export const ALARM_TYPES = ['capacity', 'fever', 'device-offline', 'sensor-fault'] as const;
+export const ALARM_TYPES = [
+  'capacity',
+  'fever',
+  'device-offline',
+  'sensor-fault',
+  /** Always a warning: the forecast expects the site over safe capacity soon (shared/forecast.ts). */
+  'capacity-forecast',
+] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 export const alarmTypeSchema = z.enum(ALARM_TYPES);
 
@@ -169,6 +176,19 @@ export const alarmSettingsSchema = z.object({
   feverClearMs: z.number().int().min(10_000).max(86_400_000).optional(),
   /** A `sensor-fault` alarm clears when no fault was seen for this long. */
   faultClearMs: z.number().int().min(10_000).max(86_400_000).optional(),
+  /** The `capacity-forecast` warning (ingest/alarms/forecast-rule.ts). */
+  capacityForecast: z
+    .object({
+      enabled: z.boolean(),
+      /** Warn when the forecast passes safe capacity within this many minutes. */
+      horizonMinutes: z.number().int().min(5).max(60),
+      /** Share of safe capacity the forecast must pass to raise the warning. */
+      raiseAt: z.number().min(0.1).max(10),
+      /** Share of safe capacity the forecast peak must drop below to clear it (hysteresis). */
+      clearBelow: z.number().min(0.1).max(10),
+    })
+    .partial()
+    .optional(),
 });
 export type AlarmSettingsInput = z.infer<typeof alarmSettingsSchema>;
 
@@ -180,6 +200,7 @@ export interface AlarmSettings {
   renotifyMs: number;
   feverClearMs: number;
   faultClearMs: number;
+  capacityForecast: { enabled: boolean; horizonMinutes: number; raiseAt: number; clearBelow: number };
 }
 
 /**
@@ -196,6 +217,7 @@ export const DEFAULT_ALARM_SETTINGS: AlarmSettings = {
   renotifyMs: 15 * 60_000,
   feverClearMs: 5 * 60_000,
   faultClearMs: 10 * 60_000,
+  capacityForecast: { enabled: true, horizonMinutes: 30, raiseAt: 1.0, clearBelow: 0.9 },
 };
 
 /** The registry record of city-wide alarm settings: defaults for all, then per site kind. */
@@ -214,6 +236,7 @@ export function effectiveAlarmSettings(...layers: Array<AlarmSettingsInput | und
     if (!layer) continue;
     Object.assign(out.capacity, stripUndefined(layer.capacity ?? {}));
     Object.assign(out.fever, stripUndefined(layer.fever ?? {}));
+    Object.assign(out.capacityForecast, stripUndefined(layer.capacityForecast ?? {}));
     for (const key of [
       'offlineAfterMs',
       'clockSkewMs',

@@ -22,6 +22,7 @@ const TYPE_LABEL: Record<AlarmType, string> = {
   fever: 'suhu tubuh',
   'device-offline': 'perangkat tidak aktif',
   'sensor-fault': 'gangguan sensor',
+  'capacity-forecast': 'perkiraan melebihi kapasitas',
 };
 
 const FAULT_LABEL: Record<string, string> = {
@@ -84,6 +85,18 @@ function condition(alarm: Alarm): string {
       const reason = str(d.reason);
       const what = reason ? (FAULT_LABEL[reason] ?? reason) : 'data tidak wajar';
       return `gangguan sensor${device ? ` pada perangkat ${device}` : ''}: ${what}`;
+    }
+    case 'capacity-forecast': {
+      const peak = num(d.forecastPeak);
+      const safe = num(d.safeCapacity);
+      const at = num(d.expectedAt);
+      return [
+        peak !== undefined ? `diperkirakan ${number.format(Math.round(peak))} orang` : 'diperkirakan penuh',
+        at !== undefined ? `sekitar pukul ${wib(at, at)}` : undefined,
+        safe !== undefined ? `kapasitas aman ${number.format(safe)}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(', ');
     }
   }
 }

@@ -13,6 +13,7 @@ export const ALARM_TYPE_LIST = [
   'fever',
   'device-offline',
   'sensor-fault',
+  'capacity-forecast',
 ] as const satisfies readonly AlarmType[];
 
 /** An alarm is open until it is cleared; an acknowledged alarm stays open (DOMAIN.md "Alarms"). */

@@ -49,6 +49,7 @@ const KNOWN: Record<Alarm['type'], string[]> = {
     'deviceCount',
   ],
   'sensor-fault': ['reason', 'fault', 'deviceId'],
+  'capacity-forecast': ['occupancy', 'safeCapacity', 'forecastPeak', 'expectedAt', 'horizonMinutes', 'basis'],
 };
 
 function otherDetails(alarm: Alarm, lang: Lang): string[] {
@@ -90,6 +91,18 @@ export function alarmSummary(alarm: Alarm, lang: Lang): string {
     const devices = str(d, 'deviceIds', 'devices', 'silent', 'deviceId');
     if (devices)
       parts.push(translate(lang, 'alarm.detail.offline', { devices: devices.split(',').join(', ') }));
+  } else if (alarm.type === 'capacity-forecast') {
+    const peak = num(d, 'forecastPeak');
+    const cap = num(d, 'safeCapacity');
+    const at = num(d, 'expectedAt');
+    if (peak !== undefined && cap !== undefined && at !== undefined)
+      parts.push(
+        translate(lang, 'alarm.detail.forecast', {
+          peak: formatNumber(Math.round(peak), lang),
+          time: formatTimeWib(at, lang, false),
+          cap: formatNumber(cap, lang),
+        }),
+      );
   } else {
     const reason = str(d, 'reason', 'fault');
     if (reason) parts.push(translate(lang, 'alarm.detail.fault', { reason }));

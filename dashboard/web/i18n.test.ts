@@ -90,12 +90,14 @@ describe('i18n', () => {
       'demam',
       'perangkat offline',
       'gangguan sensor',
+      'perkiraan melebihi kapasitas',
     ]);
     expect(ALARM_TYPES.map((type) => alarmTypeText('en', type))).toEqual([
       'capacity',
       'fever',
       'device offline',
       'sensor fault',
+      'forecast over capacity',
     ]);
   });
 

@@ -22,6 +22,7 @@ import { type Point, RANGE_IDS, RANGES, type RangeId, seriesFromBuckets, summari
 import { kindText, levelText } from './i18n.ts';
 import { getLang, onLangChange, t } from './locale.ts';
 import { createSiteDevices } from './site-devices.ts';
+import { createSiteForecast } from './site-forecast.ts';
 import type { SiteChanges, SiteStore } from './site-store.ts';
 import { createSiteTemperature } from './site-temperature.ts';
 
@@ -64,6 +65,7 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
   let pendingLive: Array<{ at: number; occupancy: number; safeCapacity: number }> = [];
   let historyReady = false;
   const devices = createSiteDevices({ list: devicesList, now });
+  const forecast = createSiteForecast({ now });
   const temperature = createSiteTemperature({
     canvas: byTestId<HTMLCanvasElement>('temperature-chart'),
     status: byTestId('temperature-status'),
@@ -162,6 +164,7 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
       const series = seriesFromBuckets(res.buckets);
       chart ??= createHistoryChart(canvas);
       chart.show(series, range, fromMs, toMs);
+      forecast.load(id, chart);
       historyReady = true;
       for (const r of pendingLive) chart.appendLive(r.at, r.occupancy, r.safeCapacity, now());
       const empty = describeChart(series) && pendingLive.length === 0;
@@ -195,6 +198,7 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
     const id = siteId;
     siteId = undefined;
     loading?.abort();
+    forecast.close();
     chart?.destroy();
     chart = undefined;
     historyReady = false;
@@ -279,6 +283,7 @@ export function createSiteDetail(options: SiteDetailOptions): SiteDetail {
       const site = siteId ? store.get(siteId) : undefined;
       if (site) renderAge(site);
       devices.tick();
+      forecast.tick();
     },
     destroy() {
       close();

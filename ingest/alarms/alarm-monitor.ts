@@ -182,6 +182,11 @@ export class AlarmMonitor {
     for (const change of this.engine.forgetSite(siteId, now)) this.emit(change);
   }
 
+  /** A condition from a rule driven outside the monitor (forecast-rule.ts): same engine, same store and publish path. */
+  report(siteId: string, type: AlarmType, condition: Condition, now: number): void {
+    this.apply(siteId, type, condition, now);
+  }
+
   private evaluateRules(site: Site, s: AlarmSettings, now: number): void {
     this.apply(site.id, 'fever', this.fever.condition(site.id, now, s), now);
     this.apply(site.id, 'sensor-fault', this.faults.condition(site.id, now, s.faultClearMs), now);

@@ -2,6 +2,7 @@
  * The benchmark report: one JSON document (printed as `BENCH_RESULT {json}` and written to
  * test-results/bench.json) and a table for people, with each figure next to the issue's target.
  */
+import type { ForecastAccuracy } from './forecast-accuracy.ts';
 import type { Percentiles } from './latency.ts';
 
 export interface ServiceFigures {
@@ -47,6 +48,8 @@ export interface BenchReport {
   services: ServiceFigures[];
   warnings: string[];
   durationS: number;
+  /** Forecast MAE on held-out simulated days (full runs; measured after the system stopped). */
+  forecast?: ForecastAccuracy;
 }
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -98,6 +101,11 @@ export function formatTable(r: BenchReport): string {
       `  ${s.name}`,
       `${n(s.cpuSPer1000, 3)} CPU s / 1,000 msg, peak RSS ${n(s.peakRssMiB)} MiB`,
       '',
+    ]),
+    ...(r.forecast?.overall ?? []).map((h): [string, string, string] => [
+      `forecast MAE +${h.horizonMin} min (${r.forecast!.testDays} held-out days)`,
+      `${n(h.maePctOfSafe, 1)} % of safe capacity (${n(h.maePersons, 1)} persons)`,
+      `persistence ${n(h.baselineMaePctOfSafe, 1)} %`,
     ]),
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));

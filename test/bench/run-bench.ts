@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { ConfigError } from '../../shared/config.ts';
 import { BENCH_HELP, parseBenchArgs } from './bench-config.ts';
 import { BenchFailure, runBench } from './bench-runner.ts';
+import { measureForecastAccuracy } from './forecast-accuracy.ts';
 import { formatTable, RESULT_PREFIX } from './report.ts';
 
 async function main(): Promise<number> {
@@ -36,6 +37,9 @@ async function main(): Promise<number> {
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(failed)}\n`);
     return 1;
   }
+  // After the system is stopped, so it competes with nothing (issue #7: forecast MAE on held-out days).
+  process.stderr.write('forecast accuracy on held-out simulated days...\n');
+  report.forecast = await measureForecastAccuracy();
   writeFileSync(config.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(formatTable(report));
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(report)}\n`);

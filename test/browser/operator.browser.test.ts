@@ -140,6 +140,12 @@ describe('operators and managers in the browser', () => {
       const points = (id: string) =>
         page.locator(testId(id)).evaluate((c) => Number((c as HTMLCanvasElement).dataset.points ?? 0));
       await expect.poll(() => points('history-chart')).toBeGreaterThanOrEqual(stored);
+      // The next hour's forecast (GET /api/sites/:id/forecast) is drawn as its own dashed dataset.
+      const forecastPoints = () =>
+        page
+          .locator(testId('history-chart'))
+          .evaluate((c) => Number((c as HTMLCanvasElement).dataset.forecastPoints ?? 0));
+      await expect.poll(forecastPoints, { timeout: 5000 }).toBe(13);
       await expect.poll(() => points('temperature-chart'), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
       const tempLabel = await page.locator(testId('temperature-chart')).getAttribute('aria-label');
       expect(tempLabel).toContain('38,2 °C');
