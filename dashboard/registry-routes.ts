@@ -19,6 +19,7 @@ import { DEVICE_SECRET_COST, hashSecret, newDeviceSecret } from '../shared/secre
 import { type AppEnv, requireRole } from './auth-routes.ts';
 import { notFound, parseOr400, readJson } from './http-errors.ts';
 import type { LiveState } from './live-state.ts';
+import { isPublicSite } from './public-crowd/public-crowd.ts';
 import type { RegistryStore } from './registry-store.ts';
 import { deviceViews } from './site-views.ts';
 import { canSee } from './users.ts';
@@ -48,6 +49,7 @@ export const sitePatchSchema = z
     distanceM: site.distanceM.nullable(),
     location: site.location.nullable(),
     route: site.route.nullable(),
+    public: site.public.nullable(),
     alarm: site.alarm.nullable(),
   })
   .strict();
@@ -75,7 +77,12 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
     const view = canSee(c.get('user'), id) ? live.view(id) : undefined;
     // An invisible site answers like a missing one, so a manager cannot probe other venues' ids.
     if (!view) throw notFound(`site '${id}' not found`);
-    return c.json({ ...view, devices: deviceViews(registry.listDevices(id), live.state(id)?.devices) });
+    const site = registry.getSite(id);
+    return c.json({
+      ...view,
+      public: site ? isPublicSite(site) : false,
+      devices: deviceViews(registry.listDevices(id), live.state(id)?.devices),
+    });
   });
 
   app.post('/sites', requireRole('admin'), async (c) => {

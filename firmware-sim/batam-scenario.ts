@@ -3,127 +3,48 @@
  * setting": Batam Pos 2016, Media Center Batam 2017); coordinates are approximate (within a few
  * hundred metres of the real places), good enough for a map, not for navigation. Data only.
  */
+import { BATAM_CORRIDORS, BATAM_STOPS } from '../shared/corridors.ts';
 import type { Corridor, Scenario, Stop, VenueSpec } from './scenario.ts';
 
-const stop = (name: string, lat: number, lon: number, demand = 1): Stop => ({ name, lat, lon, demand });
+/**
+ * Boarding demand per stop (scenario.ts `Stop.demand`: 1 is an ordinary roadside halte, 3 a
+ * terminal or industrial gate). The corridors themselves live in shared/corridors.ts, so the
+ * dashboard's GTFS feeds describe the same routes the simulated buses drive.
+ */
+const DEMAND: Partial<Record<keyof typeof BATAM_STOPS, number>> = {
+  sekupang: 2.5,
+  tibanCentre: 1.5,
+  simpangJam: 1.5,
+  frengki: 1.5,
+  batamCentre: 3,
+  botania: 1.5,
+  penuin: 1.5,
+  nagoya: 2,
+  jodoh: 3,
+  tanjungUncang: 2.5,
+  fanindo: 1.5,
+  batuAji: 1.5,
+  mukaKuning: 3,
+  tanjungPiayu: 2,
+  hangNadim: 2,
+  nongsa: 1.5,
+  punggur: 2,
+};
 
-/** Places shared by several corridors. */
-const S = {
-  sekupang: stop('Pelabuhan Sekupang', 1.1224, 103.9413, 2.5),
-  seiHarapan: stop('Sei Harapan', 1.1168, 103.95),
-  tibanCentre: stop('Tiban Centre', 1.1155, 103.965, 1.5),
-  tibanKampung: stop('Tiban Kampung', 1.0955, 103.9585),
-  baseCamp: stop('Simpang Base Camp', 1.119, 103.989),
-  simpangJam: stop('Simpang Jam', 1.1213, 104.0198, 1.5),
-  baloi: stop('Baloi', 1.125, 104.033),
-  seiPanas: stop('Sei Panas', 1.13, 104.039),
-  frengki: stop('Simpang Frengki', 1.1175, 104.044, 1.5),
-  batamCentre: stop('Terminal Batam Centre', 1.1282, 104.0532, 3),
-  botania: stop('Botania', 1.127, 104.066, 1.5),
-  penuin: stop('Penuin', 1.1405, 104.012, 1.5),
-  nagoya: stop('Nagoya', 1.143, 104.008, 2),
-  jodoh: stop('Terminal Jodoh', 1.1466, 104.0066, 3),
-  bengkong: stop('Bengkong', 1.15, 104.035),
-  tanjungUncang: stop('Tanjung Uncang', 1.045, 103.958, 2.5),
-  fanindo: stop('Pasar Fanindo', 1.056, 103.964, 1.5),
-  sagulung: stop('Sagulung', 1.06, 103.973),
-  batuAji: stop('Batu Aji (Pasar Aviari)', 1.0465, 103.9745, 1.5),
-  tembesi: stop('Tembesi', 1.044, 104.001),
-  mukaKuning: stop('Muka Kuning (Batamindo)', 1.0577, 104.027, 3),
-  simpangDam: stop('Simpang Dam', 1.083, 104.04),
-  tanjungPiayu: stop('Tanjung Piayu', 1.049, 104.045, 2),
-  kabil: stop('Kabil', 1.075, 104.11),
-  simpangKabil: stop('Simpang Kabil', 1.11, 104.095),
-  hangNadim: stop('Bandara Hang Nadim', 1.121, 104.118, 2),
-  batuBesar: stop('Batu Besar', 1.155, 104.115),
-  nongsa: stop('Nongsa', 1.19, 104.098, 1.5),
-  punggur: stop('Pelabuhan Punggur', 1.077, 104.124, 2),
-  politeknik: stop('Politeknik Negeri Batam', 1.1185, 104.0485),
-} as const;
+const demandById = new Map(
+  Object.entries(BATAM_STOPS).map(([key, s]) => [s.id, DEMAND[key as keyof typeof BATAM_STOPS] ?? 1]),
+);
 
-const corridor = (id: string, name: string, cruiseKmh: number, stops: Stop[]): Corridor => ({
-  id,
-  name,
-  cruiseKmh,
-  stops,
-});
-
-export const batamCorridors: Corridor[] = [
-  corridor('K1', 'Sekupang - Batam Centre', 30, [
-    S.sekupang,
-    S.seiHarapan,
-    S.tibanCentre,
-    S.baseCamp,
-    S.simpangJam,
-    S.baloi,
-    S.frengki,
-    S.batamCentre,
-  ]),
-  corridor('K2', 'Tanjung Uncang - Batam Centre', 35, [
-    S.tanjungUncang,
-    S.fanindo,
-    S.batuAji,
-    S.tembesi,
-    S.mukaKuning,
-    S.simpangDam,
-    S.frengki,
-    S.batamCentre,
-  ]),
-  corridor('K3', 'Sekupang - Jodoh', 28, [
-    S.sekupang,
-    S.seiHarapan,
-    S.tibanCentre,
-    S.baseCamp,
-    S.simpangJam,
-    S.penuin,
-    S.nagoya,
-    S.jodoh,
-  ]),
-  corridor('K4', 'Tanjung Uncang - Sekupang', 32, [
-    S.tanjungUncang,
-    S.fanindo,
-    S.sagulung,
-    S.tibanKampung,
-    S.tibanCentre,
-    S.seiHarapan,
-    S.sekupang,
-  ]),
-  corridor('K5', 'Batam Centre - Jodoh', 25, [
-    S.batamCentre,
-    S.seiPanas,
-    S.baloi,
-    S.bengkong,
-    S.penuin,
-    S.nagoya,
-    S.jodoh,
-  ]),
-  corridor('K6', 'Batam Centre - Tanjung Piayu', 35, [
-    S.batamCentre,
-    S.politeknik,
-    S.frengki,
-    S.simpangDam,
-    S.mukaKuning,
-    S.tanjungPiayu,
-  ]),
-  corridor('K7', 'Batam Centre - Nongsa', 38, [
-    S.batamCentre,
-    S.botania,
-    S.simpangKabil,
-    S.hangNadim,
-    S.batuBesar,
-    S.nongsa,
-  ]),
-  corridor('K8', 'Jodoh - Punggur', 35, [
-    S.jodoh,
-    S.bengkong,
-    S.seiPanas,
-    S.batamCentre,
-    S.botania,
-    S.simpangKabil,
-    S.kabil,
-    S.punggur,
-  ]),
-];
+export const batamCorridors: Corridor[] = BATAM_CORRIDORS.map(
+  (c): Corridor => ({
+    id: c.id,
+    name: c.name,
+    cruiseKmh: c.cruiseKmh,
+    stops: c.stops.map(
+      (s): Stop => ({ name: s.name, lat: s.lat, lon: s.lon, demand: demandById.get(s.id) ?? 1 }),
+    ),
+  }),
+);
 
 const buses = (corridorId: string, sizes: Array<'large' | 'small'>) =>
   sizes.map((size, i) => ({

@@ -59,6 +59,11 @@ export const siteInputSchema = z.object({
   location: latLonSchema.optional(),
   /** Bus only: the Trans Batam corridor, e.g. `K1`. */
   route: z.string().max(32).optional(),
+  /**
+   * Listed in the public crowd guide (a coarse level only, never counts). Unset: venues are,
+   * buses are not (riders get bus occupancy from the GTFS-Realtime feed instead).
+   */
+  public: z.boolean().optional(),
   /** This site's own alarm thresholds, over the city-wide and per-kind settings. */
   alarm: alarmSettingsSchema.optional(),
 });

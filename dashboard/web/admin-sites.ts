@@ -77,6 +77,18 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
   const input = (name: string, attrs: Record<string, string | boolean> = {}) =>
     h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
   const kind = h('select', { name: 'kind', required: true }, ...KINDS.map((k) => option(k, `kind.${k}`)));
+  // Unset means "the kind's default" (venues listed, buses not); only a deviation is sent.
+  const publicBox = h('input', {
+    type: 'checkbox',
+    name: 'public',
+    'data-testid': 'site-public',
+    checked: true,
+  });
+  const publicByKind = () => {
+    publicBox.checked = kind.value !== 'bus';
+  };
+  kind.addEventListener('change', publicByKind);
+  publicByKind();
   const submit = tx('button', 'site.create', {
     type: 'submit',
     class: 'primary',
@@ -111,11 +123,13 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
       }),
       field('site.route', input('route', { maxlength: '32' }), { optional: true }),
     ),
+    h('label', { class: 'check' }, publicBox, ' ', tx('span', 'site.public')),
     h('div', { class: 'form-actions' }, submit),
     status.el,
   );
   const editTitle = h('h2', {});
   const followCity = h('input', { type: 'checkbox', name: 'followCity', 'data-testid': 'site-follow-city' });
+  const editPublic = h('input', { type: 'checkbox', name: 'public', 'data-testid': 'site-edit-public' });
   const editSave = tx('button', 'site.save', {
     type: 'submit',
     class: 'primary',
@@ -141,17 +155,30 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
       field('site.route', input('route', { maxlength: '32' }), { optional: true }),
     ),
     h('label', { class: 'check' }, followCity, ' ', tx('span', 'site.followCity')),
+    h('label', { class: 'check' }, editPublic, ' ', tx('span', 'site.public')),
     h('div', { class: 'form-actions' }, editSave, editCancel),
     editStatus.el,
   );
   const listHolder = h('div', { class: 'admin-list', 'data-testid': 'site-admin-list' });
   const el = h('div', { class: 'admin-section' }, form, editForm, listHolder);
-  let editing: { id: string; route: string | null } | undefined;
+  let editing: { id: string; route: string | null; public: boolean } | undefined;
 
   const openEdit = (id: string) => {
     const site = ctx.sites.get(id);
     if (!site) return;
-    editing = { id, route: site.route };
+    editing = { id, route: site.route, public: site.kind !== 'bus' };
+    editPublic.checked = editing.public;
+    // The live view does not carry the flag; the site's detail does.
+    void api
+      .site(id)
+      .then((detail) => {
+        const flag = (detail as { public?: unknown }).public;
+        if (editing?.id === id && typeof flag === 'boolean') {
+          editing.public = flag;
+          editPublic.checked = flag;
+        }
+      })
+      .catch(() => undefined);
     editForm.reset();
     editStatus.clear();
     setText(editTitle, t('site.editTitle', { name: site.name }));
@@ -171,6 +198,7 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
     if (!target) return;
     const values = Object.fromEntries(new FormData(editForm).entries()) as Record<string, string>;
     const patch = sitePatchFromForm(values, { followCity: followCity.checked, route: target.route });
+    if (editPublic.checked !== target.public) patch.public = editPublic.checked;
     editStatus.clear();
     try {
       await busy(editSave, () => api.updateSite(target.id, patch));
@@ -213,11 +241,13 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
     event.preventDefault();
     const values = Object.fromEntries(new FormData(form).entries()) as Record<string, string>;
     const site = siteInputFromForm(values);
+    if (publicBox.checked !== (site.kind !== 'bus')) site.public = publicBox.checked;
     status.clear();
     try {
       await busy(submit, () => api.createSite(site));
       status.ok(t('site.created', { id: site.id }));
       form.reset();
+      publicByKind();
       (form.elements.namedItem('id') as HTMLInputElement).focus();
     } catch (err) {
       status.error(t('admin.failed', { reason: errorReason(err) }));

@@ -56,6 +56,16 @@ export interface TemperatureResponse {
 
 export type SiteDetail = SiteView & { devices?: SiteDevice[] };
 
+/** `GET /api/sites/:id/forecast`: a point every 5 minutes from now to an hour ahead. */
+export interface ForecastResponse {
+  siteId: string;
+  basis: 'profile+trend' | 'trend-only';
+  generatedAt: string;
+  horizonMinutes: number;
+  safeCapacity: number | null;
+  points: Array<{ t: string; occupancy: number }>;
+}
+
 export interface HistoryResponse {
   siteId: string;
   from: string;
@@ -71,6 +81,8 @@ export interface SitePatch {
   areaM2?: number | null;
   policyPct?: number | null;
   route?: string | null;
+  /** Listed in the public crowd guide; `null` returns to the default for the kind. */
+  public?: boolean | null;
 }
 
 export type AlarmVerb = 'ack' | 'clear' | 'comment' | 'assign';
@@ -260,6 +272,9 @@ export const api = {
       undefined,
       signal,
     ),
+  /** The next hour's expected occupancy (dashboard/forecast-routes.ts). */
+  forecast: (id: string, signal?: AbortSignal) =>
+    request<ForecastResponse>('GET', `/api/sites/${encodeURIComponent(id)}/forecast`, undefined, signal),
   info: () => request<ServerInfo>('GET', '/api/info'),
 
   alarms: (query: AlarmQuery = {}, signal?: AbortSignal) =>
