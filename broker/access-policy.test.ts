@@ -59,6 +59,11 @@ describe('decidePublish', () => {
     expect(decidePublish(ingest, pub('$SYS/x'))).toMatchObject({ reason: 'sys-topic' });
     expect(decidePublish(ingest, pub('other/x'))).toMatchObject({ reason: 'outside-root' });
   });
+
+  it('refuses an empty topic level under the root for everyone (aedes drops it from persistent sessions)', () => {
+    expect(decidePublish(ingest, pub(`${ROOT}/devices//counts`))).toMatchObject({ reason: 'invalid-topic' });
+    expect(decidePublish(ingest, pub(`${ROOT}/sites/x1/state/`))).toMatchObject({ reason: 'invalid-topic' });
+  });
 });
 
 describe('decideSubscribe', () => {

@@ -31,6 +31,8 @@ describe('history parameters', () => {
       "step must be milliseconds or a duration like '30s', '5m', '1h'",
     ]);
     expect(parse({ step: '0' }).success).toBe(false);
+    // Beyond JavaScript's Date range (±8.64e15 ms) toISOString throws: a 400, not a 500.
+    expect(parse({ from: '0', to: '8640000003600000' }).success).toBe(false);
   });
 
   it('rejects from >= to, ranges over 400 days and steps giving more than 10,000 buckets', () => {

@@ -12,6 +12,9 @@ export const TARGET_BUCKETS = 500;
 export const MAX_BUCKETS = MAX_HISTORY_BUCKETS;
 export const MAX_RANGE_MS = 400 * 86_400_000;
 
+/** The largest epoch milliseconds a JavaScript Date holds (ECMA-262 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Steps a person reads easily; the default is the smallest giving at most TARGET_BUCKETS. */
@@ -25,7 +28,8 @@ const time = z.string().transform((value, ctx) => {
     : /^\d{4}-\d{2}-\d{2}/.test(value)
       ? Date.parse(value)
       : Number.NaN;
-  if (!Number.isFinite(ms)) {
+  // Beyond ±8.64e15 ms a Date is invalid and toISOString() throws: `to=8640000003600000` was a 500.
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time or epoch milliseconds' });
     return z.NEVER;
   }
