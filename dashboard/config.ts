@@ -4,7 +4,15 @@
  * `ADMIN_USER` and `ADMIN_PASSWORD`.
  */
 import { z } from 'zod';
-import { type Env, influxEnv, loadConfig, logEnv, mqttClientEnv, port } from '../shared/config.ts';
+import {
+  ConfigError,
+  type Env,
+  influxEnv,
+  loadConfig,
+  logEnv,
+  mqttClientEnv,
+  port,
+} from '../shared/config.ts';
 import { DEFAULT_POLICY_ID, POLICY_PRESETS } from '../shared/policy.ts';
 
 const presetIds = POLICY_PRESETS.map((p) => p.id) as [string, ...string[]];
@@ -27,6 +35,8 @@ export const dashboardConfigSchema = z.object({
   POLICY_PRESET: z.enum(presetIds).default(DEFAULT_POLICY_ID),
   /** socket.io batch period (DESIGN.md "Known traps": one batch per room per tick, 100-500 ms). */
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  /** How often live sockets' sessions are verified again; a logged-out or expired one is ended. */
+  LIVE_SESSION_CHECK_MS: z.coerce.number().int().min(10).max(300_000).default(5000),
   /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** How long a registry change may take to come back through the broker before the API says 503. */
@@ -52,6 +62,51 @@ export const dashboardConfigSchema = z.object({
     .default(86_400_000),
   /** Delivery log records kept in DATA_DIR/deliveries.json (pending ones are always kept). */
   DELIVERY_LOG_MAX: z.coerce.number().int().min(10).max(100_000).default(2000),
+  /** Pending webhook deliveries kept per webhook while it is down or slow; past it the oldest is dropped. */
+  WEBHOOK_MAX_PENDING: z.coerce.number().int().min(1).max(100_000).default(500),
+  // --- open data: public crowd guide and GTFS (README "Public crowd guide", "Open data") ---
+  /** Seconds one computed `GET /api/public/crowd` answer is shared by every caller (and may be cached). */
+  PUBLIC_CACHE_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Requests per minute per client IP to the open endpoints (public API, GTFS) before 429. */
+  PUBLIC_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** A venue not heard from for this long shows "tidak ada data" in the public guide. */
+  PUBLIC_STALE_MINUTES: z.coerce.number().min(1).max(1440).default(15),
+  /** How far a suggested less crowded alternative may be, in metres. */
+  PUBLIC_ALTERNATIVES_RADIUS_M: z.coerce.number().int().min(100).max(100_000).default(5000),
+  /** Seconds one computed GTFS-Realtime feed is served (and its Cache-Control max-age). */
+  GTFS_RT_CACHE_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  /** Buses not heard from for this long are left out of the GTFS-Realtime feed. */
+  GTFS_RT_STALE_MINUTES: z.coerce.number().min(1).max(1440).default(10),
+  /** agency.txt `agency_name` / `agency_url` of the static GTFS feed. */
+  GTFS_AGENCY_NAME: z.string().min(1).max(200).default('Trans Batam'),
+  GTFS_AGENCY_URL: z.string().url().default('https://batam.go.id'),
+  /** feed_info.txt `feed_publisher_name` / `feed_publisher_url`: who answers for the feed. */
+  GTFS_PUBLISHER_NAME: z.string().min(1).max(200).default('Dinas Perhubungan Kota Batam'),
+  GTFS_PUBLISHER_URL: z.string().url().default('https://batam.go.id'),
+  // --- end open data ---
+  // --- HTTP security (docs/security.md) ---
+  /** PEM certificate chain path; with HTTPS_KEY the dashboard serves HTTPS (and wss) itself. */
+  HTTPS_CERT: z.string().min(1).optional(),
+  /** PEM private key path (set together with HTTPS_CERT). */
+  HTTPS_KEY: z.string().min(1).optional(),
+  /**
+   * Reverse proxies in front of the dashboard (0: none). When > 0, X-Forwarded-For (that many
+   * hops from the right) names the client IP for login limiting, X-Forwarded-Proto marks HTTPS
+   * and X-Forwarded-Host counts as the same origin. Only set it when clients cannot bypass the proxy.
+   */
+  TRUST_PROXY: z.preprocess(
+    (v) => (v === 'on' || v === 'true' ? '1' : v === 'off' || v === 'false' ? '0' : v),
+    z.coerce.number().int().min(0).max(10).default(0),
+  ),
+  /** Failed logins per username and client IP in LOGIN_WINDOW_MS before 429. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failed logins per client IP (any username) in LOGIN_WINDOW_MS before 429. */
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** Sliding window of the login limits (default 15 min). */
+  LOGIN_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000),
+  /** Most (username, IP) and IP keys the login limiter remembers; the least recently used go first. */
+  LOGIN_LIMITER_MAX_KEYS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  // --- end HTTP security ---
   ...mqttClientEnv,
   ...influxEnv,
   ...logEnv,
@@ -63,5 +118,10 @@ export type DashboardConfig = z.infer<typeof dashboardConfigSchema>;
  * @example const config = loadDashboardConfig(process.env); // throws ConfigError listing every problem
  */
 export function loadDashboardConfig(env: Env): DashboardConfig {
-  return loadConfig(dashboardConfigSchema, env, 'dashboard');
+  const config = loadConfig(dashboardConfigSchema, env, 'dashboard');
+  if (Boolean(config.HTTPS_CERT) !== Boolean(config.HTTPS_KEY))
+    throw new ConfigError(
+      'Invalid dashboard configuration: HTTPS_CERT and HTTPS_KEY must be set together (or neither)',
+    );
+  return config;
 }

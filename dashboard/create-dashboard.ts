@@ -6,9 +6,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { MqttClient } from 'mqtt';
@@ -24,17 +26,23 @@ import { type AppEnv, authRoutes, requireUser } from './auth-routes.ts';
 import type { DashboardConfig } from './config.ts';
 import { ControlClient } from './control-client.ts';
 import { countRoutes } from './count-routes.ts';
+import { csrfGuard } from './csrf.ts';
+import { forecastRoutes } from './forecast-routes.ts';
 import { historyRoutes } from './history-routes.ts';
-import { HttpError } from './http-errors.ts';
+import { HttpError, MAX_BODY_BYTES } from './http-errors.ts';
+import { readTlsFiles, strictTransportSecurity } from './https.ts';
 import { attachLiveSocket, type LiveSocketHub } from './live-socket.ts';
 import { LiveState } from './live-state.ts';
-import { createDashboardMetrics } from './metrics.ts';
+import { LoginLimiter } from './login-limiter.ts';
+import { createDashboardMetrics, trackOpenAlarms } from './metrics.ts';
 import { DeliveryLog } from './notify/delivery-log.ts';
 import { Notifier } from './notify/notifier.ts';
 import { webhookRoutes } from './notify/webhook-routes.ts';
 import { WebhookStore } from './notify/webhook-store.ts';
+import { createOpenData } from './public-crowd/open-data.ts';
 import { registryRoutes } from './registry-routes.ts';
 import { RegistryStore } from './registry-store.ts';
+import { reportRoutes } from './reports/report-routes.ts';
 import { createSessions } from './sessions.ts';
 import { buildStaticAssets, type StaticAssets, unavailablePage } from './static-assets.ts';
 import { userRoutes } from './user-routes.ts';
@@ -93,7 +101,17 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     ttlMs: config.SESSION_TTL_HOURS * 3_600_000,
     users,
     clock,
+    dataDir: config.DATA_DIR,
   });
+  const loginLimiter = new LoginLimiter(
+    {
+      maxPerUserIp: config.LOGIN_MAX_FAILURES,
+      maxPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+      windowMs: config.LOGIN_WINDOW_MS,
+      maxKeys: config.LOGIN_LIMITER_MAX_KEYS,
+    },
+    clock,
+  );
   const registry = new RegistryStore({
     dataDir: config.DATA_DIR,
     defaultPolicyId: config.POLICY_PRESET,
@@ -104,9 +122,17 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   });
   const live = new LiveState(registry, logger, metrics);
   const alarms = new AlarmCache(logger, metrics);
+  trackOpenAlarms(metrics, () => alarms.list());
   const control = new ControlClient({ timeoutMs: config.CONTROL_REPLY_TIMEOUT_MS, logger, metrics });
   const webhooks = new WebhookStore(config.DATA_DIR);
   const deliveries = new DeliveryLog(config.DATA_DIR, config.DELIVERY_LOG_MAX);
+  const openData = createOpenData(config, {
+    views: () => live.views(),
+    sites: () => registry.listSites(),
+    siteOf: (id) => registry.getSite(id),
+    clock,
+    logger,
+  });
   let notifier: Notifier | undefined;
 
   let client: MqttClient | undefined;
@@ -137,6 +163,20 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
       },
+      xFrameOptions: 'DENY',
+      // HSTS only over HTTPS (strictTransportSecurity below); over plain HTTP it is meaningless.
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use('*', strictTransportSecurity());
+  app.use('*', csrfGuard({ trustProxy: config.TRUST_PROXY, onRefused: () => metrics.csrfRefused.inc() }));
+  // readJson checks Content-Length, but a chunked body has none and was read whole before its
+  // size was known: stop reading any API body past the limit (found by test/fuzz/http-fuzz).
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: `body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
     }),
   );
 
@@ -153,7 +193,10 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
 
   app.get('/healthz', (c) => {
     const mqtt = client?.connected ?? false;
-    return c.json({ status: mqtt ? 'ok' : 'degraded', mqtt, store: store.stats() }, mqtt ? 200 : 503);
+    const stats = store.stats();
+    // Spooling to disk (InfluxDB down or slow) is degraded but alive: nothing is lost, live view works.
+    const spooling = stats.spool?.active === true || (stats.spool?.lines ?? 0) > 0;
+    return c.json({ status: mqtt && !spooling ? 'ok' : 'degraded', mqtt, store: stats }, mqtt ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => {
@@ -166,8 +209,13 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     return c.text(await promRegistry.metrics(), 200, { 'Content-Type': promRegistry.contentType });
   });
 
+  // Open data (public crowd guide, GTFS feeds) needs no login, so it also comes before the guard.
+  app.route('/', openData.app);
   // Login and logout come before the guard: Hono runs handlers in registration order.
-  app.route('/api', authRoutes({ users, sessions, metrics }));
+  app.route(
+    '/api',
+    authRoutes({ users, sessions, metrics, limiter: loginLimiter, trustProxy: config.TRUST_PROXY, logger }),
+  );
   app.use('/api/*', requireUser(sessions));
   app.get('/api/me', (c) => c.json(c.get('user')));
   app.get('/api/info', (c) => {
@@ -181,10 +229,15 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   });
   app.route('/api', registryRoutes({ registry, live }));
   app.route('/api', historyRoutes({ store, registry, clock, logger }));
+  app.route('/api', forecastRoutes({ store, registry, live, clock, logger }));
   app.route('/api', userRoutes({ users, registry, envAdmin: config.ADMIN_USER }));
   app.route('/api', alarmRoutes({ alarms, control, registry, store, clock, logger }));
   app.route('/api', countRoutes({ control, registry, store, clock, logger }));
   app.route('/api', webhookRoutes({ webhooks, deliveries, registry, clock }));
+  // Compliance reports (issue #7 item 4): JSON/CSV under /api, the printable page checks its own session.
+  const reports = reportRoutes({ store, registry, sessions, clock, logger });
+  app.route('/api', reports.api);
+  app.route('/', reports.pages);
 
   const noStore = { 'Cache-Control': 'no-cache' };
   app.get('/', (c) => {
@@ -239,9 +292,10 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
       logger.warn(
         'SESSION_SECRET is not set: using a random key, so every session ends when the dashboard restarts',
       );
-    await Promise.all([registry.load(), users.load(), webhooks.load(), deliveries.load()]);
+    await Promise.all([registry.load(), users.load(), webhooks.load(), deliveries.load(), sessions.load()]);
     await users.ensureAdmin(config.ADMIN_USER, config.ADMIN_PASSWORD);
     [assets, version] = await Promise.all([buildStaticAssets({ production, logger }), packageVersion()]);
+    await openData.start();
 
     client = await connectService({
       url: config.MQTT_URL,
@@ -266,6 +320,7 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
         backoffMaxMs: config.WEBHOOK_BACKOFF_MAX_MS,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         maxAgeMs: config.WEBHOOK_MAX_AGE_MS,
+        maxPendingPerWebhook: config.WEBHOOK_MAX_PENDING,
         userAgent: `jagajarak/${version}`,
       },
       {
@@ -281,7 +336,12 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     );
     notifier.start();
 
-    const httpServer = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+    const tls = await readTlsFiles(config);
+    const httpServer = (
+      tls
+        ? createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: tls })
+        : createAdaptorServer({ fetch: app.fetch })
+    ) as HttpServer;
     server = httpServer;
     hub = attachLiveSocket(httpServer, {
       tickMs: config.LIVE_TICK_MS,
@@ -294,6 +354,8 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
       logger,
       metrics,
       now: () => clock.now(),
+      sessionCheckMs: config.LIVE_SESSION_CHECK_MS,
+      trustProxy: config.TRUST_PROXY,
     });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -304,7 +366,7 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     });
     const { port } = httpServer.address() as AddressInfo;
     const host = config.HTTP_HOST === '0.0.0.0' || config.HTTP_HOST === '::' ? 'localhost' : config.HTTP_HOST;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ url, store: store.describe() }, 'dashboard listening');
     return { port, url };
   }

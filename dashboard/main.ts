@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const logger = createLogger('dashboard', { level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const store = createStore(influxConfigFrom(config), { logger: logger.child({ component: 'store' }) });
+  const store = createStore(influxConfigFrom(config, 'dashboard'), {
+    logger: logger.child({ component: 'store' }),
+  });
   await store.start();
   logger.info({ store: store.describe() }, 'history store ready');
   const dashboard = createDashboard(config, { store, logger, metrics });

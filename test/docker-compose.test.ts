@@ -35,6 +35,7 @@ interface ComposeService {
   profiles?: string[];
   volumes?: Array<string | { target: string }>;
   healthcheck?: { test: string[] | string };
+  expose?: Array<string | number>;
 }
 
 /** What `.env` would hold in production (README "Deploy"); the lengths meet each schema's minimum. */
@@ -240,6 +241,18 @@ describe('docker-compose.yml', () => {
     expect(containerPorts('ingest')).toEqual([]);
     const health = service('dashboard').healthcheck?.test;
     expect(JSON.stringify(health)).toContain(`127.0.0.1:${dashboard.HTTP_PORT}/healthz`);
+  });
+
+  it('exposes the ops servers of broker and ingest (OPS_PORT) to the compose network and probes their /healthz', () => {
+    const opsPorts = {
+      broker: loadBrokerConfig(resolvedEnv('broker')).OPS_PORT,
+      ingest: loadConfig(ingestEnvSchema, resolvedEnv('ingest'), 'ingest').OPS_PORT,
+    };
+    for (const [name, port] of Object.entries(opsPorts)) {
+      expect(port, name).toBeGreaterThan(0);
+      expect((service(name).expose ?? []).map(Number), name).toEqual([port]);
+      expect(JSON.stringify(service(name).healthcheck?.test), name).toContain(`127.0.0.1:${port}/healthz`);
+    }
   });
 
   it('points every MQTT client at the broker service and its MQTT port', () => {

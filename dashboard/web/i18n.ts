@@ -10,6 +10,7 @@ import type { Level, SiteKind } from '../../shared/registry-schemas.ts';
 import { adminMessagesEn, adminMessagesId } from './messages-admin.ts';
 import { alarmMessagesEn, alarmMessagesId } from './messages-alarms.ts';
 import { mapMessagesEn, mapMessagesId } from './messages-map.ts';
+import { reportMessagesEn, reportMessagesId } from './reports-messages.ts';
 
 export const LANGS = ['id', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -106,6 +107,7 @@ const baseId = {
   'chart.range.7d.label': '7 hari terakhir',
   'chart.occupancy': 'Isi (puncak)',
   'chart.safeCapacity': 'Kapasitas aman',
+  'chart.forecast': 'Perkiraan',
   'chart.loading': 'Memuat riwayat…',
   'chart.error': 'Riwayat tidak dapat dimuat.',
   'chart.empty': 'Belum ada riwayat untuk rentang ini.',
@@ -114,7 +116,7 @@ const baseId = {
   'error.generic': 'Terjadi kesalahan. Coba lagi.',
 } as const;
 
-const id = { ...baseId, ...alarmMessagesId, ...adminMessagesId, ...mapMessagesId };
+const id = { ...baseId, ...alarmMessagesId, ...adminMessagesId, ...mapMessagesId, ...reportMessagesId };
 
 export type MessageKey = keyof typeof id;
 
@@ -210,6 +212,7 @@ const baseEn: Record<keyof typeof baseId, string> = {
   'chart.range.7d.label': 'last 7 days',
   'chart.occupancy': 'Occupancy (peak)',
   'chart.safeCapacity': 'Safe capacity',
+  'chart.forecast': 'Forecast',
   'chart.loading': 'Loading history…',
   'chart.error': 'History could not be loaded.',
   'chart.empty': 'No history for this range yet.',
@@ -223,6 +226,7 @@ const en: Record<MessageKey, string> = {
   ...alarmMessagesEn,
   ...adminMessagesEn,
   ...mapMessagesEn,
+  ...reportMessagesEn,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { id, en };
