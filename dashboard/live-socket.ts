@@ -4,7 +4,15 @@
  * socket.io scales out with @socket.io/redis-adapter because everything goes through rooms).
  * Scoping (issue 3): admins and operators join `rooms.all`, a manager only `rooms.site(id)` of
  * their sites. When a user changes, their sockets are re-scoped at once (new rooms, fresh
- * snapshots); a removed user or a changed password ends them.
+ * snapshots); a removed user or a changed password ends them. Sessions (issue #6 item 5): a
+ * cross-origin handshake is refused, and a socket whose session is logged out or expires is ended
+ * by the session sweep (dashboard/live-session-guard.ts).
+ *
+ * Backpressure (issue #6 item 3, docs/queues.md): a browser that stops reading (a frozen tab, a
+ * dead mobile link) would otherwise have every batch pile up in its engine.io `writeBuffer`. A
+ * socket holding `maxPendingPackets` unsent packets gets no more batches (counted in
+ * `jagajarak_live_batches_skipped_total`) and, since batches only carry what changed, a full
+ * snapshot once it has drained. engine.io's ping timeout ends one that never reads again.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
@@ -12,6 +20,8 @@ import type { Alarm } from '../shared/alarms.ts';
 import type { Logger } from '../shared/log.ts';
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '../shared/socket-events.ts';
 import type { AlarmCache } from './alarm-cache.ts';
+import { CROSS_SITE_ERROR } from './csrf.ts';
+import { isSameOriginHandshake, startSessionSweep } from './live-session-guard.ts';
 import type { LiveState } from './live-state.ts';
 import type { DashboardMetrics } from './metrics.ts';
 import type { RegistryStore } from './registry-store.ts';
@@ -21,6 +31,8 @@ import { canSee, type PublicUser, type UserStore } from './users.ts';
 interface SocketData {
   user: PublicUser;
   expiresAt: number;
+  /** Kept to re-verify the session (dashboard/live-session-guard.ts); never logged. */
+  token: string;
 }
 
 type LiveServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -37,6 +49,33 @@ export interface LiveSocketOptions {
   logger: Logger;
   metrics: DashboardMetrics;
   now: () => number;
+  /** Unsent engine.io packets at which a socket is skipped until it drains (default 8). */
+  maxPendingPackets?: number;
+  /** How often open sockets' sessions are verified again (LIVE_SESSION_CHECK_MS, default 5000). */
+  sessionCheckMs?: number;
+  /** Proxies in front whose X-Forwarded-Host the Origin check believes (TRUST_PROXY, default 0). */
+  trustProxy?: number;
+}
+
+/** What engine.io (6.x) keeps per connection and hides from its types. */
+interface EngineConnection {
+  writeBuffer?: Array<{ data?: unknown }>;
+  transport?: { socket?: { bufferedAmount?: number } };
+}
+
+const engineOf = (socket: LiveSocket) => socket.conn as unknown as EngineConnection;
+
+/** Packets engine.io has not yet handed to the transport for this socket. */
+export const pendingPackets = (socket: Socket) =>
+  (socket.conn as unknown as EngineConnection).writeBuffer?.length ?? 0;
+
+/** Bytes held for this socket: unsent engine.io packets plus the WebSocket's send queue. */
+function bufferedBytes(socket: LiveSocket): number {
+  const engine = engineOf(socket);
+  let bytes = engine.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of engine.writeBuffer ?? [])
+    bytes += typeof packet.data === 'string' ? packet.data.length : ((packet.data as Buffer)?.length ?? 0);
+  return bytes;
 }
 
 /**
@@ -48,22 +87,31 @@ export interface LiveSocketOptions {
 export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOptions) {
   const { sessions, live, alarms, users, registry, logger, metrics } = options;
   const io: LiveServer = new Server(httpServer, { path: '/socket.io', serveClient: false });
-  const expiryTimers = new Set<NodeJS.Timeout>();
+  const maxPendingPackets = options.maxPendingPackets ?? 8;
+  /** Sockets that missed a batch: they get a snapshot once drained. */
+  const behind = new Set<string>();
 
   io.use(async (socket, next) => {
+    if (!isSameOriginHandshake(socket.handshake.headers, options.trustProxy ?? 0)) {
+      metrics.socketsRefused.inc();
+      metrics.csrfRefused.inc();
+      next(new Error(CROSS_SITE_ERROR));
+      return;
+    }
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token =
       typeof auth?.token === 'string'
         ? auth.token
         : tokenFrom({ cookie: socket.handshake.headers.cookie ?? null });
-    const session = await sessions.verify(token);
-    if (!session) {
+    const session = token ? await sessions.verify(token) : undefined;
+    if (!session || !token) {
       metrics.socketsRefused.inc();
       next(new Error('unauthorized'));
       return;
     }
     socket.data.user = session.user;
     socket.data.expiresAt = session.expiresAt;
+    socket.data.token = token;
     next();
   });
 
@@ -108,58 +156,85 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
   registry.on('policy', onPolicy);
 
   io.on('connection', (socket) => {
-    const { user, expiresAt } = socket.data;
+    const { user } = socket.data;
     metrics.sockets.inc();
     joinRooms(socket, user);
-    // A session ends at its expiry for live sockets too, not only for HTTP requests.
-    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, expiresAt - options.now()));
-    expiryTimers.add(expiry);
     socket.emit('server:info', serverInfo());
     snapshot(socket);
     socket.on('sites:resync', (ack) => {
+      // A backed-up socket asking again gets its snapshot once drained, not another now.
+      if (pendingPackets(socket) >= maxPendingPackets) {
+        behind.add(socket.id);
+        return;
+      }
       const count = snapshot(socket);
       if (typeof ack === 'function') ack(count);
     });
     socket.on('disconnect', () => {
-      clearTimeout(expiry);
-      expiryTimers.delete(expiry);
+      behind.delete(socket.id);
       metrics.sockets.dec();
     });
     logger.debug({ user: user.username, sid: socket.id }, 'socket connected');
   });
 
+  /**
+   * The sockets this tick's batches skip: those backed up (marked behind), and those that just
+   * caught up, which get a snapshot instead (it already holds this tick's changes).
+   */
+  const holdBack = (changes: boolean): string[] => {
+    const skip: string[] = [];
+    let buffered = 0;
+    for (const socket of io.of('/').sockets.values()) {
+      buffered += bufferedBytes(socket);
+      if (pendingPackets(socket) >= maxPendingPackets) {
+        if (changes) {
+          behind.add(socket.id);
+          metrics.liveBatchesSkipped.inc();
+        }
+        skip.push(socket.id);
+      } else if (behind.delete(socket.id)) {
+        snapshot(socket);
+        skip.push(socket.id);
+      }
+    }
+    metrics.liveBufferedBytes.set(buffered);
+    return skip;
+  };
+
   /** Sends what changed since the last tick: one batch to `rooms.all`, one per changed site room. */
   const tick = () => {
     const { updated, removed } = live.drain();
-    emitAlarms(alarms.drain());
+    const changed = alarms.drain();
+    const skip = holdBack(updated.length + removed.length + changed.length > 0);
+    emitAlarms(changed, skip);
     if (updated.length) {
-      io.to(rooms.all).emit('sites:update', updated);
+      io.to(rooms.all).except(skip).emit('sites:update', updated);
       metrics.socketBatches.inc({ event: 'sites:update' });
       metrics.socketSites.inc(updated.length);
       for (const view of updated) {
         // Manager rooms: only emit where someone listens on this node (adapter rooms are local).
         if (io.sockets.adapter.rooms.has(rooms.site(view.id))) {
-          io.to(rooms.site(view.id)).emit('sites:update', [view]);
+          io.to(rooms.site(view.id)).except(skip).emit('sites:update', [view]);
           metrics.socketBatches.inc({ event: 'sites:update' });
         }
       }
     }
     if (removed.length) {
-      io.to(rooms.all).to(removed.map(rooms.site)).emit('sites:remove', removed);
+      io.to(rooms.all).to(removed.map(rooms.site)).except(skip).emit('sites:remove', removed);
       metrics.socketBatches.inc({ event: 'sites:remove' });
     }
   };
 
   /** One `alarms:update` batch to `rooms.all` and one per site room with a listener here. */
-  const emitAlarms = (changed: Alarm[]) => {
+  const emitAlarms = (changed: Alarm[], skip: string[]) => {
     if (!changed.length) return;
-    io.to(rooms.all).emit('alarms:update', changed);
+    io.to(rooms.all).except(skip).emit('alarms:update', changed);
     metrics.socketBatches.inc({ event: 'alarms:update' });
     const bySite = new Map<string, Alarm[]>();
     for (const alarm of changed) bySite.set(alarm.siteId, [...(bySite.get(alarm.siteId) ?? []), alarm]);
     for (const [siteId, batch] of bySite) {
       if (!io.sockets.adapter.rooms.has(rooms.site(siteId))) continue;
-      io.to(rooms.site(siteId)).emit('alarms:update', batch);
+      io.to(rooms.site(siteId)).except(skip).emit('alarms:update', batch);
       metrics.socketBatches.inc({ event: 'alarms:update' });
     }
   };
@@ -172,16 +247,27 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
     }
   }, options.tickMs);
 
+  // Logout, expiry, a removed user or a new password end this node's sockets of that session.
+  const sessionSweep = startSessionSweep({
+    sessions,
+    sockets: () => io.of('/').sockets.values(),
+    now: options.now,
+    intervalMs: options.sessionCheckMs ?? 5000,
+    metrics,
+    logger,
+  });
+
   return {
     io,
     tick,
+    /** One session sweep now; resolves to the number of sockets it ended. */
+    checkSessions: sessionSweep.run,
     /** Ends every socket and closes the HTTP server socket.io is attached to. */
     close(): Promise<void> {
       clearInterval(interval);
       users.off('change', onUserChange);
       registry.off('policy', onPolicy);
-      for (const timer of expiryTimers) clearTimeout(timer);
-      expiryTimers.clear();
+      sessionSweep.stop();
       return new Promise<void>((resolve) => {
         io.close(() => resolve());
       });

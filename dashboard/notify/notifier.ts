@@ -12,11 +12,21 @@
  * across restarts too. Failures retry with exponential backoff and jitter; a per-site, per-webhook
  * rate limit suppresses bursts (recorded as `suppressed`), except that an alarm worse than every
  * one sent in the window still goes out: a fever warning must not hold back a capacity critical.
+ *
+ * Bounds (issue #6 item 3, docs/queues.md "Dashboard: webhook deliveries"): a webhook that is
+ * down or hangs until WEBHOOK_TIMEOUT_MS keeps its deliveries pending for up to
+ * WEBHOOK_MAX_AGE_MS (a day), and pending records are never evicted from the log, so they are
+ * capped at `maxPendingPerWebhook`; past it the OLDEST pending delivery of that webhook not in
+ * flight is dropped (recorded as failed, counted): the newest says how the site is now. One
+ * webhook holds at most MAX_IN_FLIGHT_PER_WEBHOOK of the MAX_IN_FLIGHT requests, so a hanging
+ * endpoint does not delay the others. The serialized chain (`queue`) never waits for HTTP, only
+ * for the log's disk writes; while those are slow, ticks coalesce into one and at most
+ * MAX_QUEUED_CHANGES alarm changes wait (newer ones are dropped and counted).
  */
 import { createHash } from 'node:crypto';
 import { type Alarm, DEFAULT_ALARM_SETTINGS, SEVERITY_RANK, type Severity } from '../../shared/alarms.ts';
 import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/log.ts';
+import { type Logger, rateLimitedLog } from '../../shared/log.ts';
 import type { AlarmCache } from '../alarm-cache.ts';
 import type { DashboardMetrics } from '../metrics.ts';
 import type { RegistryStore } from '../registry-store.ts';
@@ -37,6 +47,8 @@ export interface NotifierSettings {
   /** A delivery still failing this long after it was created is given up. */
   maxAgeMs: number;
   userAgent: string;
+  /** Pending deliveries kept per webhook (WEBHOOK_MAX_PENDING, default 500); beyond, the oldest is dropped. */
+  maxPendingPerWebhook?: number;
 }
 
 export interface NotifierDeps {
@@ -52,6 +64,10 @@ export interface NotifierDeps {
 
 /** Most deliveries in flight at once. */
 const MAX_IN_FLIGHT = 16;
+/** Most in flight to one webhook: a hanging endpoint holds these for WEBHOOK_TIMEOUT_MS each. */
+export const MAX_IN_FLIGHT_PER_WEBHOOK = 4;
+/** Alarm changes waiting for the serialized chain (only a stalled disk makes them wait). */
+const MAX_QUEUED_CHANGES = 10_000;
 
 /** Stable per webhook + alarm + event: 32 hex characters. */
 export function idempotencyKey(webhookId: string, alarmId: string, tag: string): string {
@@ -74,13 +90,34 @@ function peakSeverity(alarm: Alarm): Severity {
 export class Notifier {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Requests in flight per webhook id. */
+  private readonly inFlightByHook = new Map<string, number>();
+  /** Aborts in-flight requests at stop, so a hanging endpoint does not hold the shutdown. */
+  private readonly abort = new AbortController();
+  private stopped = false;
+  private queuedChanges = 0;
+  private tickQueued: Promise<void> | undefined;
+  /** Drops are counted one by one but logged at most 5 per 10 s per kind. */
+  private readonly dropLog = rateLimitedLog();
   /** Rate-limit windows per `${webhookId}|${siteId}`: when the window opened, worst severity sent in it. */
   private readonly windows = new Map<string, { at: number; rank: number }>();
   /** Enqueuing runs one change at a time, so "key not in the log" and "put" cannot interleave. */
   private queue: Promise<void> = Promise.resolve();
   private readonly random: () => number;
-  private readonly onChange = (alarm: Alarm, previous: Alarm | undefined) =>
-    this.serialized(() => this.handleChange(alarm, previous));
+  private readonly onChange = (alarm: Alarm, previous: Alarm | undefined) => {
+    if (this.queuedChanges >= MAX_QUEUED_CHANGES) {
+      this.deps.metrics.webhookQueueDropped.inc({ queue: 'changes' });
+      this.dropLog('changes', (suppressed) =>
+        this.deps.logger.warn({ alarm: alarm.id, suppressed }, 'notifier backlog full: alarm change dropped'),
+      );
+      return;
+    }
+    this.queuedChanges++;
+    void this.serialized(() => {
+      this.queuedChanges--;
+      return this.handleChange(alarm, previous);
+    });
+  };
 
   constructor(
     private readonly settings: NotifierSettings,
@@ -109,15 +146,20 @@ export class Notifier {
     this.timer = undefined;
     this.deps.alarms.off('change', this.onChange);
     await this.queue;
+    this.stopped = true;
+    this.abort.abort();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
   /** Re-notifications now due, then retries now due (what the interval runs). Never throws. */
   tick(): Promise<void> {
-    return this.serialized(async () => {
+    // A tick still waiting its turn does the same work: join it instead of queuing another.
+    this.tickQueued ??= this.serialized(async () => {
+      this.tickQueued = undefined;
       await this.renotify();
       this.sendDue();
     });
+    return this.tickQueued;
   }
 
   private serialized(fn: () => Promise<void>): Promise<void> {
@@ -191,6 +233,7 @@ export class Notifier {
         contentType: hook.format === 'text' ? 'text/plain; charset=utf-8' : 'application/json',
         body,
       };
+      if (allowed) await this.makeRoom(hook.id);
       await this.deps.deliveries.put(delivery);
       if (!allowed) {
         this.deps.metrics.notificationsSuppressed.inc();
@@ -201,7 +244,7 @@ export class Notifier {
         );
         continue;
       }
-      this.send(key);
+      this.send(key, hook.id);
     }
   }
 
@@ -225,19 +268,57 @@ export class Notifier {
     return { id: siteId, name: site?.name ?? siteId, kind: site?.kind ?? null };
   }
 
+  /**
+   * Keeps one webhook's pending deliveries under `maxPendingPerWebhook` before another is added:
+   * the oldest not in flight is dropped (an in-flight one would be written back by its attempt).
+   */
+  private async makeRoom(webhookId: string): Promise<void> {
+    const max = this.settings.maxPendingPerWebhook ?? 500;
+    const pending = this.deps.deliveries.pending().filter((d) => d.webhookId === webhookId);
+    let excess = pending.length + 1 - max;
+    for (const d of pending) {
+      if (excess <= 0) return;
+      if (this.inFlight.has(d.key)) continue;
+      excess--;
+      await this.deps.deliveries.put({
+        ...d,
+        status: 'failed',
+        lastError: `dropped: ${max} deliveries already pending for this webhook (WEBHOOK_MAX_PENDING)`,
+        updatedAt: this.deps.clock.now(),
+        nextAttemptAt: null,
+      });
+      this.deps.metrics.webhookQueueDropped.inc({ queue: 'pending' });
+      this.deps.metrics.notifications.inc({ event: d.event, status: 'dropped' });
+      this.dropLog(`pending|${webhookId}`, (suppressed) =>
+        this.deps.logger.warn(
+          { webhook: webhookId, key: d.key, suppressed },
+          'webhook queue full: oldest pending delivery dropped',
+        ),
+      );
+    }
+  }
+
   private sendDue(): void {
     const now = this.deps.clock.now();
     for (const d of this.deps.deliveries.pending()) {
       if (this.inFlight.size >= MAX_IN_FLIGHT) return;
-      if ((d.nextAttemptAt ?? 0) <= now) this.send(d.key);
+      if ((d.nextAttemptAt ?? 0) <= now) this.send(d.key, d.webhookId);
     }
   }
 
-  private send(key: string): void {
-    if (this.inFlight.has(key) || this.inFlight.size >= MAX_IN_FLIGHT) return;
+  private send(key: string, webhookId = this.deps.deliveries.get(key)?.webhookId ?? ''): void {
+    if (this.stopped || this.inFlight.has(key) || this.inFlight.size >= MAX_IN_FLIGHT) return;
+    const busy = this.inFlightByHook.get(webhookId) ?? 0;
+    if (busy >= MAX_IN_FLIGHT_PER_WEBHOOK) return;
+    this.inFlightByHook.set(webhookId, busy + 1);
     const run = this.deliver(key)
       .catch((err: unknown) => this.deps.logger.error({ err, key }, 'webhook delivery failed unexpectedly'))
-      .finally(() => this.inFlight.delete(key));
+      .finally(() => {
+        this.inFlight.delete(key);
+        const left = (this.inFlightByHook.get(webhookId) ?? 1) - 1;
+        if (left > 0) this.inFlightByHook.set(webhookId, left);
+        else this.inFlightByHook.delete(webhookId);
+      });
     this.inFlight.set(key, run);
   }
 
@@ -259,7 +340,10 @@ export class Notifier {
       body: d.body,
       timeoutMs: this.settings.timeoutMs,
       userAgent: this.settings.userAgent,
+      signal: this.abort.signal,
     });
+    // Cut off by stop(): not an attempt; the record stays pending and resumes at the next start.
+    if (this.stopped) return;
     const now = this.deps.clock.now();
     const attempts = d.attempts + 1;
     if (result.ok) {

@@ -30,6 +30,8 @@ export interface AttemptRequest {
   body: string;
   timeoutMs: number;
   userAgent: string;
+  /** Aborts the attempt early (the notifier's stop); the timeout applies either way. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
@@ -50,7 +52,9 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     res = await fetch(request.url, {
       method: 'POST',
       redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: request.signal
+        ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)])
+        : AbortSignal.timeout(request.timeoutMs),
       headers: {
         'Content-Type': request.contentType,
         'User-Agent': request.userAgent,
