@@ -3,6 +3,7 @@
  * run through a small node:test-style adapter) and keeps its bound and its metrics.
  */
 import assert from 'node:assert';
+import { PassThrough } from 'node:stream';
 import abstractPersistence from 'aedes-persistence/abstract.js';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,36 @@ describe('BoundedPersistence', () => {
     const cleared = await p.outgoingClearMessageId({ id: 'c' }, publish(2, { messageId: 7 }));
     expect(cleared?.brokerCounter).toBe(2);
     expect((await drain(p, 'c')).map((x) => x.brokerCounter)).toEqual([1]);
+    await p.destroy();
+  });
+
+  it('leaves out of a replay what the client acknowledged after the replay was asked for', async () => {
+    const p = await fresh(10);
+    for (let i = 1; i <= 3; i++) await p.outgoingEnqueue({ clientId: 'c' }, publish(i));
+    // aedes has subscribed the client and delivers message 2 live while it replays the queue.
+    await p.outgoingUpdate({ id: 'c' }, publish(2, { messageId: 5 }));
+    const replay = p.outgoingStream({ id: 'c' });
+    await p.outgoingClearMessageId({ id: 'c' }, { cmd: 'puback', messageId: 5 });
+    const out: QueuedPacket[] = [];
+    for await (const packet of replay) out.push(packet as QueuedPacket);
+    expect(out.map((x) => x.brokerCounter)).toEqual([1, 3]);
+    await p.destroy();
+  });
+
+  it('lets the replay send a message acknowledged after the replay read it, instead of failing', async () => {
+    const p = await fresh(10);
+    for (let i = 1; i <= 2; i++) await p.outgoingEnqueue({ clientId: 'c' }, publish(i));
+    // aedes pipes the replay into a Transform, which reads ahead into its buffer.
+    const replay = p.outgoingStream({ id: 'c' }).pipe(new PassThrough({ objectMode: true }));
+    await expect.poll(() => replay.readableLength).toBe(2);
+    await p.outgoingUpdate({ id: 'c' }, publish(2, { messageId: 6 }));
+    await p.outgoingClearMessageId({ id: 'c' }, { cmd: 'puback', messageId: 6 });
+    expect((replay.read() as QueuedPacket).brokerCounter).toBe(1);
+    const late = replay.read() as QueuedPacket;
+    expect(late.brokerCounter).toBe(2);
+    // What connect.js emptyQueue runs before writing it; a rejection closes the client.
+    await expect(p.outgoingUpdate({ id: 'c' }, { ...late, messageId: 6 })).resolves.toBeUndefined();
+    expect(p.queueDepth('c')).toBe(1);
     await p.destroy();
   });
 

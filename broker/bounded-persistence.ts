@@ -45,6 +45,9 @@ export interface QueuedPacket {
 interface Entry {
   seq: number;
   packet: QueuedPacket;
+  /** Handed to aedes by an `outgoingStream` replay (see there). */
+  replayed?: boolean;
+  removed?: boolean;
 }
 
 /** One entry, or several in arrival order when keys collide (overlapping subscriptions, messageId wrap). */
@@ -71,10 +74,10 @@ export interface BoundedPersistenceOptions {
 /**
  * Keys of recently dropped messages, so the `outgoingUpdate` aedes runs before writing a dropped
  * message to a connected client succeeds (the message goes out live, unqueued) instead of
- * failing, which aedes turns into closing that client. Bounded FIFO: an offline client's dropped
- * keys are never asked for and age out.
+ * failing, which aedes turns into closing that client. Also the keys of replayed messages
+ * acknowledged since (see outgoingStream). Bounded FIFO: keys never asked for age out.
  */
-const DROPPED_KEYS_KEPT = 16_384;
+const UNQUEUED_KEYS_KEPT = 16_384;
 
 /** aedes-packet's copy constructor (its types declare a plain function). */
 const Packet = AedesPacket as unknown as new (original: QueuedPacket) => QueuedPacket;
@@ -115,7 +118,7 @@ function all<K>(map: Map<K, Slot> | undefined, key: K): readonly Entry[] {
 export class BoundedPersistence extends MemoryPersistence {
   readonly maxQueuedPerClient: number;
   readonly #queues = new Map<string, ClientQueue>();
-  readonly #dropped = new Map<string, true>();
+  readonly #unqueuedKeys = new Map<string, true>();
   readonly #log: Logger;
   readonly #limited = rateLimitedLog();
   readonly #droppedTotal: ReturnType<typeof counter<'client'>> | undefined;
@@ -178,16 +181,22 @@ export class BoundedPersistence extends MemoryPersistence {
 
   #drop(clientId: string, packet: QueuedPacket): void {
     this.#droppedTotal?.inc({ client: clientId });
-    const key = `${clientId}\u0000${brokerKey(packet)}`;
-    this.#dropped.delete(key);
-    this.#dropped.set(key, true);
-    if (this.#dropped.size > DROPPED_KEYS_KEPT) this.#dropped.delete(this.#dropped.keys().next().value!);
+    this.#unqueued(clientId, packet);
     this.#limited(`queue-full:${clientId}`, (suppressed) =>
       this.#log.warn(
         { clientId, bound: this.maxQueuedPerClient, topic: packet.topic, suppressed },
         'session queue full: new messages for this client are dropped until it acknowledges some',
       ),
     );
+  }
+
+  /** Lets a later `outgoingUpdate` of this message succeed although it is not queued. */
+  #unqueued(clientId: string, packet: QueuedPacket): void {
+    const key = `${clientId}\u0000${brokerKey(packet)}`;
+    this.#unqueuedKeys.delete(key);
+    this.#unqueuedKeys.set(key, true);
+    if (this.#unqueuedKeys.size > UNQUEUED_KEYS_KEPT)
+      this.#unqueuedKeys.delete(this.#unqueuedKeys.keys().next().value!);
   }
 
   #index(q: ClientQueue, entry: Entry): void {
@@ -219,6 +228,8 @@ export class BoundedPersistence extends MemoryPersistence {
   #remove(clientId: string, q: ClientQueue, entry: Entry): QueuedPacket {
     this.#unindex(q, entry);
     q.entries.delete(entry);
+    entry.removed = true;
+    if (entry.replayed) this.#unqueued(clientId, entry.packet);
     this.#queued--;
     if (q.entries.size === 0) this.#queues.delete(clientId);
     return entry.packet;
@@ -260,7 +271,7 @@ export class BoundedPersistence extends MemoryPersistence {
       this.#index(q, target);
       return;
     }
-    if (this.#dropped.delete(`${client.id}\u0000${brokerKey(packet)}`)) return;
+    if (this.#unqueuedKeys.delete(`${client.id}\u0000${brokerKey(packet)}`)) return;
     throw new Error('no such packet');
   }
 
@@ -282,16 +293,36 @@ export class BoundedPersistence extends MemoryPersistence {
     return entry ? this.#remove(client.id, q, entry) : undefined;
   }
 
+  /**
+   * What aedes re-sends when a persistent session connects (connect.js `emptyQueue`): the queue
+   * as it is now, in order. aedes subscribes the client before it asks for this snapshot, so a
+   * message arriving in between is in the snapshot AND delivered live, and the client may
+   * acknowledge it before the stream gets to it (issue #6 item 2: with a backlog of a few hundred
+   * after a broker restart, measured in test/faults/broker-restart.test.ts). So the stream
+   * skips entries acknowledged since the snapshot, and one acknowledged after the stream handed
+   * it on (aedes pipes it through a Transform that reads ahead) is remembered, so that its
+   * `outgoingUpdate` succeeds (a duplicate, allowed at QoS 1) instead of failing with "no such
+   * packet", which aedes answers by closing the client mid-replay.
+   */
   override outgoingStream(client: { id: string }): Readable {
     const q = this.#queues.get(client.id);
-    return Readable.from(q ? [...q.entries].map((e) => e.packet) : []);
+    const snapshot = q ? [...q.entries] : [];
+    return Readable.from(
+      (function* () {
+        for (const entry of snapshot) {
+          if (entry.removed) continue;
+          entry.replayed = true;
+          yield entry.packet;
+        }
+      })(),
+    );
   }
 
   override async destroy(): Promise<void> {
     await super.destroy();
     this.#unregister();
     this.#queues.clear();
-    this.#dropped.clear();
+    this.#unqueuedKeys.clear();
     this.#queued = 0;
   }
 }

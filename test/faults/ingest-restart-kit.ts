@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { inject } from 'vitest';
+import type { BoundedPersistence } from '../../broker/bounded-persistence.ts';
 import { loadBrokerConfig } from '../../broker/config.ts';
 import { type Broker, createBroker } from '../../broker/create-broker.ts';
 import type { DeviceBehaviour } from '../../firmware-sim/device-behaviour.ts';
@@ -72,6 +73,10 @@ export class Rig {
   /** Every retained alarm record published, in order. */
   readonly alarms: Alarm[] = [];
   readonly deviceSecrets = new Map<string, string>();
+  /** Errors for which a running broker closed a client (`clientError`), outside broker stops. */
+  readonly clientErrors: string[] = [];
+  private readonly onClientError = (client: { id: string }, err: Error) =>
+    this.clientErrors.push(`${client.id}: ${err.message}`);
   private records: Array<[string, string]> = [];
   private control: MqttClient | undefined;
   private observer: MqttClient | undefined;
@@ -97,9 +102,22 @@ export class Rig {
     };
     this.broker = createBroker(loadBrokerConfig(env));
     await this.broker.start();
+    this.broker.aedes.on('clientError', this.onClientError);
+  }
+
+  /**
+   * Messages the broker holds for ingest's session, queued or awaiting its PUBACK. Zero means
+   * ingest acknowledged, after the store had it, everything the broker had for it; ingest having
+   * nothing unacknowledged is not enough, because live messages overtake the replay of a backlog
+   * (aedes delivers live to a resumed session while it re-sends the queue).
+   */
+  ingestBacklog(): number {
+    const aedes = this.broker?.aedes as unknown as { persistence: BoundedPersistence } | undefined;
+    return aedes?.persistence.queueDepth(INGEST_CLIENT_ID) ?? 0;
   }
 
   async stopBroker(): Promise<void> {
+    this.broker?.aedes.off('clientError', this.onClientError);
     await this.broker?.stop();
     this.broker = undefined;
   }

@@ -65,7 +65,10 @@ async function expectNothingLostOrDoubled(
   );
 
   // Nothing is pending anywhere now: what the killed process lost and the broker did not re-send is gone.
-  await until('ingest to acknowledge everything', () => second.acks().unacked === 0);
+  await until(
+    'ingest to acknowledge everything the broker held for it',
+    () => rig.ingestBacklog() === 0 && second.acks().unacked === 0,
+  );
   await store.flush();
   const report = await traffic.expectStored(rig);
   for (const id of Object.keys(report)) expect(report[id], id).toEqual({ missing: [], extra: [] });
