@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { topics } from '../shared/topics.ts';
 import { TokenBucket } from './rate-limit.ts';
-import { collect, nextMessage, startTestBroker, type TestBroker } from './test-kit.ts';
+import { collect, startTestBroker, type TestBroker } from './test-kit.ts';
 
 const manualClock = (start = 1_764_313_200_000) => {
   let now = start;
@@ -83,9 +83,9 @@ describe('per-device publish rate limit', () => {
     // Once the bucket has refilled the device gets through again.
     clock.advance(1000);
     const third = await t.device('bus-k1-07', secret);
-    const got = nextMessage(watcher, topic);
     await third.publishAsync(topic, counts(12), { qos: 1 });
-    expect(JSON.parse((await got).payload).seq).toBe(12);
+    // aedes acknowledges before routing, and a loaded machine routes the burst late: wait for 12.
+    await expect.poll(() => seen.map((m) => JSON.parse(m.payload).seq).includes(12)).toBe(true);
     // Only the burst passed of the flood; the delayed ones died with their connection.
     expect(seen.map((m) => JSON.parse(m.payload).seq)).toEqual([1, 2, 3, 12]);
   });
