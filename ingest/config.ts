@@ -17,6 +17,11 @@ export const ingestEnvSchema = z.object({
   POLICY_PRESET: z.string().default(DEFAULT_POLICY_ID),
   /** How often changed site states are published and stored (coalescing window). */
   STATE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(100),
+  /**
+   * How often at most a site's state is stored while it changes (a level change is stored at
+   * once; the latest state always follows): ingest/state-history.ts. 0 stores every publish.
+   */
+  SITE_STATE_STORE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** How often pending level transitions (e.g. the 30 s warning) are re-evaluated. */
   LEVEL_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Quiet time after the registry subscription before device messages are processed. */
@@ -50,6 +55,8 @@ export interface IngestConfig {
   clientId: string;
   policyId: string;
   stateFlushMs: number;
+  /** Default 1000 (SITE_STATE_STORE_MS). */
+  stateStoreMs?: number;
   levelTickMs: number;
   registrySettleMs: number;
   /** Daily count reset hour, local time; default 4. */
@@ -79,6 +86,7 @@ export function ingestConfigFrom(env: IngestEnv): IngestConfig {
     clientId: env.INGEST_CLIENT_ID,
     policyId: env.POLICY_PRESET,
     stateFlushMs: env.STATE_FLUSH_MS,
+    stateStoreMs: env.SITE_STATE_STORE_MS,
     levelTickMs: env.LEVEL_TICK_MS,
     registrySettleMs: env.REGISTRY_SETTLE_MS,
     resetHour: env.RESET_HOUR,

@@ -40,6 +40,7 @@ import { ForecastModels } from './forecast-models.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
 import { correctionPoint, readingPoint, rejectedPoint, siteStatePoint } from './points.ts';
 import { SiteTracker } from './site-tracker.ts';
+import { StateHistory } from './state-history.ts';
 import { restoreSiteState } from './state-restore.ts';
 import { validateMessage } from './validate-message.ts';
 
@@ -139,6 +140,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   let restoredSites: string[] = [];
   const pendingControl: Array<[string, Buffer]> = [];
   const dirty = new Set<string>();
+  const history = new StateHistory(config.stateStoreMs ?? 1000);
   /** Rejections per `reason|deviceId`, bounded (Prometheus gets the reason only: device ids are unbounded). */
   const rejections = new Map<string, number>();
   const limitLog = rateLimitedLog();
@@ -159,6 +161,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       return;
     }
     tracker.forget(id);
+    history.forget(id);
     dirty.delete(id);
     monitor.siteRemoved(id, clock.now());
     forecasts.siteRemoved(id);
@@ -261,16 +264,23 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     }
   }
 
+  /** Writes the site's current state to the store, stamped `at`. */
+  function storeState(siteId: string, at: number): void {
+    const state = tracker.snapshot(siteId);
+    const site = registry.sites.get(siteId);
+    const point = state && site ? siteStatePoint(state, site, at) : undefined;
+    if (point) store.write(point);
+  }
+
   function flushStates(): void {
-    if (dirty.size === 0) return;
     const now = clock.now();
+    for (const [id, at] of history.due(now)) storeState(id, at);
+    if (dirty.size === 0) return;
     for (const id of dirty) {
       const state = tracker.snapshot(id);
-      const site = registry.sites.get(id);
-      if (!state || !site) continue;
+      if (!state || !registry.sites.has(id)) continue;
       dataClient?.publish(topics.siteState(id), JSON.stringify(state), { qos: 1, retain: true });
-      const point = siteStatePoint(state, site, now);
-      if (point) store.write(point);
+      if (history.offer(id, state.level, now)) storeState(id, now);
       metrics.statePublishes.inc();
       events.emit('state', state);
     }
@@ -436,6 +446,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       await forecastModels.stop();
       timers = [];
       flushStates();
+      for (const [id, at] of history.drain()) storeState(id, at);
       // What the store does not confirm in time stays with the broker for the next ingest.
       await ackGate.drain(STOP_DRAIN_MS);
       await Promise.all([dataClient?.endAsync(), registryClient?.endAsync()]);

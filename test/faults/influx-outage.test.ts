@@ -5,6 +5,7 @@
  * (the run's shared one serves other tests and is never stopped).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MEMORY_LINES } from '../../shared/store/spooled-writer.ts';
 import { type InfluxdHandle, influxQuery, startInfluxd, testDatabase } from '../helpers/influxd.ts';
 import { startTestSystem, type TestDevice, type TestSystem } from '../helpers/system.ts';
 
@@ -148,7 +149,7 @@ describe('InfluxDB outage under steady load', () => {
         peakMemoryLines = Math.max(peakMemoryLines, s.pending - (s.spool?.lines ?? 0));
         await new Promise((r) => setTimeout(r, 1000));
       }
-      expect(peakMemoryLines).toBeLessThanOrEqual(20_000);
+      expect(peakMemoryLines).toBeLessThanOrEqual(DEFAULT_MEMORY_LINES);
       const spooled = store.stats().spool!;
       expect(spooled.lines).toBeGreaterThan((OUTAGE_MS / TICK_MS) * DEVICES * 0.5);
       expect(spooled.dropped).toBe(0);
