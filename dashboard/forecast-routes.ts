@@ -11,6 +11,7 @@
  */
 import { Hono } from 'hono';
 import type { Clock } from '../shared/clock.ts';
+import type { ForecastResponse } from '../shared/forecast.ts';
 import {
   DEFAULT_FORECAST_OPTIONS,
   FORECAST_FIT_DAYS,
@@ -27,15 +28,6 @@ import { notFound, unavailable } from './http-errors.ts';
 import type { LiveState } from './live-state.ts';
 import type { RegistryStore } from './registry-store.ts';
 import { canSee } from './users.ts';
-
-export interface ForecastResponse {
-  siteId: string;
-  basis: 'profile+trend' | 'trend-only';
-  generatedAt: string;
-  horizonMinutes: number;
-  safeCapacity: number | null;
-  points: Array<{ t: string; occupancy: number }>;
-}
 
 /** Recent minutes the trend is read from (the model's trend window is 15). */
 const RECENT_MS = 20 * 60_000;

@@ -251,3 +251,13 @@ export function peakWithin(forecast: Forecast, withinMs: number): OccupancySampl
     if (p.t - forecast.generatedAt <= withinMs && (!peak || p.occupancy > peak.occupancy)) peak = p;
   return peak;
 }
+
+/** `GET /api/sites/:id/forecast`: a point every 5 minutes from now to an hour ahead (times ISO 8601). */
+export interface ForecastResponse {
+  siteId: string;
+  basis: 'profile+trend' | 'trend-only';
+  generatedAt: string;
+  horizonMinutes: number;
+  safeCapacity: number | null;
+  points: Array<{ t: string; occupancy: number }>;
+}

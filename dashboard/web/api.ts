@@ -4,9 +4,12 @@
  * `token` the login answer carries is for scripts and is ignored here.
  */
 import type { Alarm, AlarmType, Severity } from '../../shared/alarms.ts';
+import type { ForecastResponse } from '../../shared/forecast.ts';
 import type { DeviceType, SiteInput, SiteKind } from '../../shared/registry-schemas.ts';
 import type { HistoryBucket, SiteView } from '../../shared/site-state.ts';
 import type { AlarmEvent } from './alarm-order.ts';
+
+export type { ForecastResponse };
 
 export const ROLES = ['admin', 'operator', 'manager'] as const;
 export type Role = (typeof ROLES)[number];
@@ -55,16 +58,6 @@ export interface TemperatureResponse {
 }
 
 export type SiteDetail = SiteView & { devices?: SiteDevice[] };
-
-/** `GET /api/sites/:id/forecast`: a point every 5 minutes from now to an hour ahead. */
-export interface ForecastResponse {
-  siteId: string;
-  basis: 'profile+trend' | 'trend-only';
-  generatedAt: string;
-  horizonMinutes: number;
-  safeCapacity: number | null;
-  points: Array<{ t: string; occupancy: number }>;
-}
 
 export interface HistoryResponse {
   siteId: string;
