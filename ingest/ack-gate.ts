@@ -60,6 +60,8 @@ export class AckGate {
   private closed = false;
   private readonly onClose = () => {
     this.connection++;
+    // Their ids died with the connection; the broker sends them again on the next one.
+    this.stats.abandoned += this.pending.length;
     this.pending = [];
   };
   /** PUBACKs sent, and messages dropped from the gate because their connection was lost. */
