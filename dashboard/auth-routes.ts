@@ -31,6 +31,8 @@ export function authRoutes(deps: {
   /** TRUST_PROXY: how far X-Forwarded-For is believed (dashboard/https.ts). */
   trustProxy: number;
   logger?: Logger;
+  /** After a logout revoked a session: live sockets re-check theirs now, not at the next sweep. */
+  onSessionEnded?: () => void;
 }) {
   const { users, sessions, metrics, limiter } = deps;
   const logger = deps.logger ?? silentLogger;
@@ -85,6 +87,7 @@ export function authRoutes(deps: {
         cookie: c.req.header('cookie') ?? null,
       }),
     );
+    deps.onSessionEnded?.();
     deleteCookie(c, SESSION_COOKIE, {
       path: '/',
       httpOnly: true,

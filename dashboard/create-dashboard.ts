@@ -214,7 +214,15 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   // Login and logout come before the guard: Hono runs handlers in registration order.
   app.route(
     '/api',
-    authRoutes({ users, sessions, metrics, limiter: loginLimiter, trustProxy: config.TRUST_PROXY, logger }),
+    authRoutes({
+      users,
+      sessions,
+      metrics,
+      limiter: loginLimiter,
+      trustProxy: config.TRUST_PROXY,
+      logger,
+      onSessionEnded: () => void hub?.checkSessions().catch(() => undefined),
+    }),
   );
   app.use('/api/*', requireUser(sessions));
   app.get('/api/me', (c) => c.json(c.get('user')));
