@@ -4,6 +4,7 @@
  * terminal, which is how a bus's count returns to zero at the end of its line (DOMAIN.md
  * "Counting people"). Pure: all randomness comes from the bus's own Rng.
  */
+import { bearingDeg, distanceM } from '../shared/geo.ts';
 import { busDemand } from './demand-profiles.ts';
 import { binomial, poisson, type Rng, uniform } from './sampling.ts';
 import type { Corridor, Stop } from './scenario.ts';
@@ -13,7 +14,6 @@ import type { LocalTime } from './sim-time.ts';
 const PEAK_BOARDING = 5;
 /** Door open/close and pulling in/out, on top of the time passengers take. */
 const DWELL_BASE_MS = 12_000;
-const EARTH_RADIUS_M = 6_371_000;
 
 export interface BusState {
   readonly corridor: Corridor;
@@ -46,22 +46,9 @@ export interface BusFlow {
   arrivals: number[];
 }
 
-function distanceM(a: Stop, b: Stop): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.sqrt(h));
-}
-
-/** Initial bearing from a to b in degrees, 0 <= heading < 360 (0 = north). */
-function bearing(a: Stop, b: Stop): number {
-  const rad = Math.PI / 180;
-  const y = Math.sin((b.lon - a.lon) * rad) * Math.cos(b.lat * rad);
-  const x =
-    Math.cos(a.lat * rad) * Math.sin(b.lat * rad) -
-    Math.sin(a.lat * rad) * Math.cos(b.lat * rad) * Math.cos((b.lon - a.lon) * rad);
-  const deg = Math.round(((Math.atan2(y, x) / rad + 360) % 360) * 10) / 10;
+/** Heading as the firmware reports it: 0.1° steps, 0 <= heading < 360 (0 = north). */
+function heading(a: Stop, b: Stop): number {
+  const deg = Math.round(bearingDeg(a, b) * 10) / 10;
   return deg >= 360 ? 0 : deg;
 }
 
@@ -128,7 +115,7 @@ function depart(bus: BusState, rng: Rng): void {
   bus.segmentM = distanceM(from, to);
   bus.doneM = 0;
   bus.speedKmh = Math.round(bus.corridor.cruiseKmh * uniform(rng, 0.75, 1.2) * 10) / 10;
-  bus.heading = bearing(from, to);
+  bus.heading = heading(from, to);
 }
 
 /** Passengers through the doors for `ms` of dwell; returns the time left over. */
