@@ -5,6 +5,7 @@
  * is a plain GET form and the print layout comes from report.css (`@media print`). Every value
  * from a person or a device is HTML-escaped.
  */
+import { alarmMessagesEn, alarmMessagesId } from '../web/messages-alarms.ts';
 import type { AlarmRow } from './compliance.ts';
 import type { ComplianceReport, ReportTotals, SiteDayRow } from './report-data.ts';
 import { wibDateTime, wibTime } from './report-days.ts';
@@ -92,13 +93,11 @@ function totalsRow(t: ReportTotals, label: string): string {
   return `<tr data-testid="report-total">${cells.map((c) => `<th scope="row">${c}</th>`).join('')}</tr>`;
 }
 
-const SEVERITY = { warning: 'Waspada / Warning', critical: 'Kritis / Critical' } as const;
-const TYPE: Record<string, string> = {
-  capacity: 'Kapasitas / Capacity',
-  fever: 'Demam / Fever',
-  'device-offline': 'Perangkat mati / Device offline',
-  'sensor-fault': 'Sensor rusak / Sensor fault',
-  'capacity-forecast': 'Prakiraan kapasitas / Capacity forecast',
+/** The operators' own words for alarm types and severities, as the dashboard shows them (ID / EN). */
+const alarmLabel = (key: `alarm.type.${string}` | `alarm.severity.${string}`, fallback: string): string => {
+  const id = (alarmMessagesId as Record<string, string>)[key];
+  const en = (alarmMessagesEn as Record<string, string>)[key];
+  return id && en ? `${id} / ${en}` : fallback;
 };
 
 function alarmTable(alarms: AlarmRow[]): string {
@@ -107,7 +106,7 @@ function alarmTable(alarms: AlarmRow[]): string {
     ms === null ? '–' : `${escapeHtml(wibDateTime(ms))}${by ? ` · ${escapeHtml(by)}` : ''}`;
   const rows = alarms.map(
     (a) =>
-      `<tr data-testid="report-alarm"><td>${escapeHtml(TYPE[a.type] ?? a.type)}</td><td>${SEVERITY[a.severity]}</td>` +
+      `<tr data-testid="report-alarm"><td>${escapeHtml(alarmLabel(`alarm.type.${a.type}`, a.type))}</td><td>${alarmLabel(`alarm.severity.${a.severity}`, a.severity)}</td>` +
       `<td>${when(a.raisedAt, null)}</td><td>${when(a.acknowledgedAt, a.acknowledgedBy)}</td>` +
       `<td>${when(a.clearedAt, a.clearedBy)}</td></tr>`,
   );
