@@ -3,9 +3,12 @@
  * WhatsApp or SMS gateway can forward as is (DOMAIN.md "Who uses it": venue managers need to be
  * told fast and without spam), e.g.
  * "[KRITIS] Pasar Induk Jodoh: 312 orang, kapasitas aman 250 (125%). Sejak 08.15 WIB."
- * Times are in Batam's zone, Asia/Jakarta (WIB, UTC+7).
+ * Times are in Batam's zone, Asia/Jakarta (WIB, UTC+7). Alarm types, severities and faults are
+ * worded by shared/alarm-labels.ts, the same table the dashboard shows, so the WhatsApp line and
+ * the screen use the same words.
  */
-import type { Alarm, AlarmType } from '../../shared/alarms.ts';
+import { ALARM_TYPE_LABELS, SEVERITY_LABELS, sensorFaultLabel } from '../../shared/alarm-labels.ts';
+import type { Alarm } from '../../shared/alarms.ts';
 import type { SiteKind } from '../../shared/registry-schemas.ts';
 import type { NotifyEvent } from './delivery-log.ts';
 
@@ -14,23 +17,6 @@ export interface SiteRef {
   name: string;
   kind: SiteKind | null;
 }
-
-const SEVERITY_LABEL = { critical: 'KRITIS', warning: 'PERINGATAN' } as const;
-
-const TYPE_LABEL: Record<AlarmType, string> = {
-  capacity: 'kapasitas',
-  fever: 'suhu tubuh',
-  'device-offline': 'perangkat tidak aktif',
-  'sensor-fault': 'gangguan sensor',
-  'capacity-forecast': 'perkiraan melebihi kapasitas',
-};
-
-const FAULT_LABEL: Record<string, string> = {
-  'counter-reset': 'penghitung dinyalakan ulang',
-  reboot: 'penghitung dinyalakan ulang',
-  'clock-skew': 'jam perangkat meleset',
-  'impossible-value': 'nilai tidak masuk akal',
-};
 
 const timeFormat = new Intl.DateTimeFormat('id-ID', {
   timeZone: 'Asia/Jakarta',
@@ -82,9 +68,10 @@ function condition(alarm: Alarm): string {
       return `${device ? `perangkat ${device}` : 'perangkat'} tidak mengirim data${minutes}`;
     }
     case 'sensor-fault': {
-      const reason = str(d.reason);
-      const what = reason ? (FAULT_LABEL[reason] ?? reason) : 'data tidak wajar';
-      return `gangguan sensor${device ? ` pada perangkat ${device}` : ''}: ${what}`;
+      // Ingest names the fault in `fault` (ingest/alarms/fault-rule.ts); `reason` is the older key.
+      const fault = str(d.fault) ?? str(d.reason);
+      const what = fault ? sensorFaultLabel(fault, 'id') : 'data tidak wajar';
+      return `${ALARM_TYPE_LABELS['sensor-fault'].id}${device ? ` pada perangkat ${device}` : ''}: ${what}`;
     }
     case 'capacity-forecast': {
       const peak = num(d.forecastPeak);
@@ -110,12 +97,11 @@ export function alarmText(event: NotifyEvent, alarm: Alarm, site: SiteRef, now: 
   if (event === 'cleared') {
     const at = alarm.clearedAt ?? alarm.updatedAt;
     const by = alarm.clearedBy && alarm.clearedBy !== 'system' ? ` oleh ${alarm.clearedBy}` : '';
-    return `[PULIH] ${site.name}: alarm ${TYPE_LABEL[alarm.type]} selesai pukul ${wib(at, now)}${by}.`;
+    return `[PULIH] ${site.name}: alarm ${ALARM_TYPE_LABELS[alarm.type].id} selesai pukul ${wib(at, now)}${by}.`;
   }
-  const label = `[${SEVERITY_LABEL[alarm.severity]}]`;
+  const label = `[${SEVERITY_LABELS[alarm.severity].id}]`;
   const since = `Sejak ${wib(alarm.raisedAt, now)}.`;
-  if (event === 'escalated')
-    return `${label} ${site.name}: ${condition(alarm)}, naik menjadi kritis. ${since}`;
+  if (event === 'escalated') return `${label} ${site.name}: ${condition(alarm)}, naik ke kritis. ${since}`;
   if (event === 'renotify')
     return `${label} Pengingat: ${site.name}: ${condition(alarm)}. ${since} Belum ditanggapi.`;
   return `${label} ${site.name}: ${condition(alarm)}. ${since}`;

@@ -303,7 +303,7 @@ describe('rate limit and re-notification', () => {
     await expect.poll(() => r.received.length).toBe(2);
     expect(r.received[1]!.headers['x-jagajarak-event']).toBe('renotify');
     expect(JSON.parse(r.received[1]!.body).text).toMatch(
-      /^\[PERINGATAN\] Pengingat: Pasar Tos 3000: .* Belum ditanggapi\.$/,
+      /^\[WASPADA\] Pengingat: Pasar Tos 3000: .* Belum ditanggapi\.$/,
     );
     await d!.dashboard.notifyTick();
     await quiet();

@@ -6,6 +6,7 @@
  * `details` is free-form per type (shared/alarms.ts); the keys ingest writes are read here with
  * fallbacks, and anything unknown is shown as `key: value` rather than hidden.
  */
+import { sensorFaultLabel } from '../../shared/alarm-labels.ts';
 import type { Alarm, AlarmTransition } from '../../shared/alarms.ts';
 import {
   formatAge,
@@ -104,8 +105,8 @@ export function alarmSummary(alarm: Alarm, lang: Lang): string {
         }),
       );
   } else {
-    const reason = str(d, 'reason', 'fault');
-    if (reason) parts.push(translate(lang, 'alarm.detail.fault', { reason }));
+    const reason = str(d, 'fault', 'reason');
+    if (reason) parts.push(translate(lang, 'alarm.detail.fault', { reason: sensorFaultLabel(reason, lang) }));
     const device = str(d, 'deviceId');
     if (device) parts.push(translate(lang, 'alarm.detail.device', { device }));
   }

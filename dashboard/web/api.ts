@@ -3,7 +3,7 @@
  * `jj_session` cookie (same origin), so no token is ever kept in page-readable storage; the
  * `token` the login answer carries is for scripts and is ignored here.
  */
-import type { Alarm, AlarmType, Severity } from '../../shared/alarms.ts';
+import type { Alarm, AlarmSettings, AlarmSettingsInput, AlarmType, Severity } from '../../shared/alarms.ts';
 import type { ForecastResponse } from '../../shared/forecast.ts';
 import type { DeviceType, SiteInput, SiteKind } from '../../shared/registry-schemas.ts';
 import type { HistoryBucket, SiteView } from '../../shared/site-state.ts';
@@ -173,6 +173,28 @@ export function normalizePolicy(raw: unknown): PolicyState {
   };
 }
 
+/** `GET /api/alarm-settings` (dashboard/registry-routes.ts): the overrides and what is in force. */
+export interface AlarmSettingsState {
+  all: AlarmSettingsInput;
+  kinds: Partial<Record<SiteKind, AlarmSettingsInput>>;
+  changedAt: string | null;
+  changedBy: string | null;
+  defaults: AlarmSettings;
+  /** Per site kind: defaults <- city-wide <- kind. */
+  effective: Record<SiteKind, AlarmSettings>;
+}
+
+/** One recorded counting correction (`GET /api/sites/:id/corrections`), oldest first. */
+export interface CorrectionEntry {
+  at: string;
+  /** `reset`, `correct`, or `reboot` (a door counter's totals went down: new baseline). */
+  action: string | null;
+  occupancyBefore: number | null;
+  occupancyAfter: number | null;
+  reason: string | null;
+  by: string | null;
+}
+
 /** An answer with a 4xx/5xx status; `status` 0 means the server could not be reached. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -310,6 +332,20 @@ export const api = {
   createWebhook: (input: WebhookInput) => request<Webhook>('POST', '/api/webhooks', input),
   deleteWebhook: (id: string) => request<unknown>('DELETE', `/api/webhooks/${encodeURIComponent(id)}`),
   deliveries: (limit = 50) => request<Delivery[]>('GET', `/api/webhooks/deliveries${queryString({ limit })}`),
+
+  alarmSettings: () => request<AlarmSettingsState>('GET', '/api/alarm-settings'),
+  /** Admin: replaces every override (city-wide and per kind) at once. */
+  setAlarmSettings: (body: {
+    all: AlarmSettingsInput;
+    kinds: Partial<Record<SiteKind, AlarmSettingsInput>>;
+  }) => request<unknown>('PUT', '/api/alarm-settings', body),
+  corrections: (siteId: string, signal?: AbortSignal) =>
+    request<CorrectionEntry[]>(
+      'GET',
+      `/api/sites/${encodeURIComponent(siteId)}/corrections`,
+      undefined,
+      signal,
+    ),
 
   policy: async () => normalizePolicy(await request<unknown>('GET', '/api/policy')),
   setPolicy: (id: string, kindPct?: KindPct) =>

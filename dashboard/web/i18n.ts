@@ -8,6 +8,7 @@
 import type { AlarmState, AlarmType, Severity } from '../../shared/alarms.ts';
 import type { Level, SiteKind } from '../../shared/registry-schemas.ts';
 import { adminMessagesEn, adminMessagesId } from './messages-admin.ts';
+import { alarmSettingsMessagesEn, alarmSettingsMessagesId } from './messages-alarm-settings.ts';
 import { alarmMessagesEn, alarmMessagesId } from './messages-alarms.ts';
 import { mapMessagesEn, mapMessagesId } from './messages-map.ts';
 import { reportMessagesEn, reportMessagesId } from './reports-messages.ts';
@@ -116,7 +117,14 @@ const baseId = {
   'error.generic': 'Terjadi kesalahan. Coba lagi.',
 } as const;
 
-const id = { ...baseId, ...alarmMessagesId, ...adminMessagesId, ...mapMessagesId, ...reportMessagesId };
+const id = {
+  ...baseId,
+  ...alarmMessagesId,
+  ...adminMessagesId,
+  ...mapMessagesId,
+  ...reportMessagesId,
+  ...alarmSettingsMessagesId,
+};
 
 export type MessageKey = keyof typeof id;
 
@@ -227,6 +235,7 @@ const en: Record<MessageKey, string> = {
   ...adminMessagesEn,
   ...mapMessagesEn,
   ...reportMessagesEn,
+  ...alarmSettingsMessagesEn,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { id, en };

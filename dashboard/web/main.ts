@@ -139,6 +139,7 @@ function startSession(user: User): void {
   });
   const adminView = createAdminView({
     sites: store,
+    role: user.role,
     onTab: (tab) => go({ view: 'admin', tab }),
     onPolicyChanged: () => void refreshInfo(),
   });

@@ -5,21 +5,24 @@
  *
  * Terms follow the operators' own words: alarm types `kapasitas / demam / perangkat offline /
  * gangguan sensor` (issue 3 brief), severities reuse the level words `WASPADA / KRITIS` so a
- * site's level and its capacity alarm read the same.
+ * site's level and its capacity alarm read the same. Both come from shared/alarm-labels.ts, the
+ * table the webhook / WhatsApp text uses too.
  */
+import { ALARM_TYPE_LABELS, SEVERITY_LABELS } from '../../shared/alarm-labels.ts';
+
 export const alarmMessagesId = {
   'nav.label': 'Navigasi utama',
   'nav.overview': 'Ikhtisar',
   'nav.alarms': 'Alarm',
   'nav.admin': 'Administrasi',
   'nav.alarmCount': '{n} alarm terbuka',
-  'alarm.type.capacity': 'kapasitas',
-  'alarm.type.fever': 'demam',
-  'alarm.type.device-offline': 'perangkat offline',
-  'alarm.type.sensor-fault': 'gangguan sensor',
-  'alarm.type.capacity-forecast': 'perkiraan melebihi kapasitas',
-  'alarm.severity.warning': 'WASPADA',
-  'alarm.severity.critical': 'KRITIS',
+  'alarm.type.capacity': ALARM_TYPE_LABELS.capacity.id,
+  'alarm.type.fever': ALARM_TYPE_LABELS.fever.id,
+  'alarm.type.device-offline': ALARM_TYPE_LABELS['device-offline'].id,
+  'alarm.type.sensor-fault': ALARM_TYPE_LABELS['sensor-fault'].id,
+  'alarm.type.capacity-forecast': ALARM_TYPE_LABELS['capacity-forecast'].id,
+  'alarm.severity.warning': SEVERITY_LABELS.warning.id,
+  'alarm.severity.critical': SEVERITY_LABELS.critical.id,
   'alarm.state.open': 'terbuka',
   'alarm.state.acknowledged': 'diakui',
   'alarm.state.cleared': 'selesai',
@@ -103,13 +106,13 @@ export const alarmMessagesEn: Record<AlarmMessageKey, string> = {
   'nav.alarms': 'Alarms',
   'nav.admin': 'Administration',
   'nav.alarmCount': '{n} open alarms',
-  'alarm.type.capacity': 'capacity',
-  'alarm.type.fever': 'fever',
-  'alarm.type.device-offline': 'device offline',
-  'alarm.type.sensor-fault': 'sensor fault',
-  'alarm.type.capacity-forecast': 'forecast over capacity',
-  'alarm.severity.warning': 'WARNING',
-  'alarm.severity.critical': 'CRITICAL',
+  'alarm.type.capacity': ALARM_TYPE_LABELS.capacity.en,
+  'alarm.type.fever': ALARM_TYPE_LABELS.fever.en,
+  'alarm.type.device-offline': ALARM_TYPE_LABELS['device-offline'].en,
+  'alarm.type.sensor-fault': ALARM_TYPE_LABELS['sensor-fault'].en,
+  'alarm.type.capacity-forecast': ALARM_TYPE_LABELS['capacity-forecast'].en,
+  'alarm.severity.warning': SEVERITY_LABELS.warning.en,
+  'alarm.severity.critical': SEVERITY_LABELS.critical.en,
   'alarm.state.open': 'open',
   'alarm.state.acknowledged': 'acknowledged',
   'alarm.state.cleared': 'cleared',

@@ -47,7 +47,8 @@ export function createNav(options: { onNavigate(view: ViewId): void }): Nav {
   return {
     setRole(role) {
       nav.hidden = role === undefined;
-      adminButton.hidden = role !== 'admin';
+      // Operators get the administration too, with only the read-only alarm thresholds in it.
+      adminButton.hidden = role !== 'admin' && role !== 'operator';
     },
     setActive(view) {
       for (const button of buttons)

@@ -26,11 +26,15 @@ describe('hash routes', () => {
     expect(parseRoute(routeHash({ view: 'map' }))).toEqual({ view: 'map' });
   });
 
-  it('sends anyone but an admin from the administration to the overview', () => {
+  it('lets an operator into the alarm thresholds tab only, and sends a manager to the overview', () => {
     const admin = parseRoute('#/admin/webhooks');
     expect(allowedRoute(admin, 'admin')).toBe(admin);
-    expect(allowedRoute(admin, 'operator')).toEqual({ view: 'overview' });
+    expect(allowedRoute(admin, 'operator')).toEqual({ view: 'admin', tab: 'alarm-settings' });
     expect(allowedRoute(admin, 'manager')).toEqual({ view: 'overview' });
+    const thresholds = parseRoute('#/admin/alarm-settings');
+    expect(thresholds).toEqual({ view: 'admin', tab: 'alarm-settings' });
+    expect(allowedRoute(thresholds, 'operator')).toBe(thresholds);
+    expect(allowedRoute(thresholds, 'manager')).toEqual({ view: 'overview' });
     const alarms = parseRoute('#/alarms');
     expect(allowedRoute(alarms, 'manager')).toBe(alarms);
     const map = parseRoute('#/map');

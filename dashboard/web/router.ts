@@ -8,7 +8,7 @@
 export const VIEWS = ['overview', 'map', 'alarms', 'admin'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
-export const ADMIN_TABS = ['sites', 'devices', 'users', 'webhooks', 'policy'] as const;
+export const ADMIN_TABS = ['sites', 'devices', 'users', 'webhooks', 'policy', 'alarm-settings'] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
 
 export type Route =
@@ -52,7 +52,17 @@ export function routeHash(route: Route): string {
   return `#/admin/${route.tab}`;
 }
 
-/** Only admins may open the administration; anyone else is sent to the overview. */
+/** The one admin tab an operator may open: the alarm thresholds, read-only (GET allows operators). */
+export const OPERATOR_ADMIN_TAB: AdminTab = 'alarm-settings';
+
+/**
+ * Admins may open the whole administration; an operator only the alarm thresholds (any other tab
+ * lands there); anyone else is sent to the overview.
+ *
+ * @example allowedRoute({ view: 'admin', tab: 'users' }, 'operator') // { view: 'admin', tab: 'alarm-settings' }
+ */
 export function allowedRoute(route: Route, role: string): Route {
-  return route.view === 'admin' && role !== 'admin' ? { view: 'overview' } : route;
+  if (route.view !== 'admin' || role === 'admin') return route;
+  if (role !== 'operator') return { view: 'overview' };
+  return route.tab === OPERATOR_ADMIN_TAB ? route : { view: 'admin', tab: OPERATOR_ADMIN_TAB };
 }

@@ -8,6 +8,7 @@ import { api } from './api.ts';
 import { byTestId, setText } from './dom.ts';
 import { busy, errorReason } from './form-kit.ts';
 import { t } from './locale.ts';
+import { createSiteCorrectionLog } from './site-correction-log.ts';
 
 export interface SiteCorrections {
   /** Shows the form for a site (or hides it for `undefined` / a role without the right). */
@@ -30,6 +31,7 @@ export function createSiteCorrections(): SiteCorrections {
   const note = byTestId<HTMLInputElement>('corr-note');
   const correctButton = byTestId<HTMLButtonElement>('corr-correct');
   const status = byTestId('corr-status');
+  const log = createSiteCorrectionLog();
 
   let site: { id: string; name: string } | undefined;
   let role: string | undefined;
@@ -52,6 +54,7 @@ export function createSiteCorrections(): SiteCorrections {
     try {
       await busy(resetButton, () => api.resetCounts(target.id, reason.value as 'manual' | 'end-of-line'));
       show(t('corr.done'));
+      log.open(target.id, true);
     } catch (err) {
       show(t('admin.failed', { reason: errorReason(err) }), 'error');
     }
@@ -73,6 +76,7 @@ export function createSiteCorrections(): SiteCorrections {
       occupancy.value = '';
       note.value = '';
       show(t('corr.done'));
+      log.open(target.id, true);
     } catch (err) {
       show(t('admin.failed', { reason: errorReason(err) }), 'error');
     }
@@ -84,6 +88,7 @@ export function createSiteCorrections(): SiteCorrections {
         occupancy.value = '';
         note.value = '';
         show(undefined);
+        log.open(next?.id);
       }
       site = next;
       render();
