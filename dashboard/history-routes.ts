@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { AggregateBucket, HistoryBucket } from '../shared/site-state.ts';
-import type { HistoryStore } from '../shared/store/history-store.ts';
+import { type HistoryStore, StoreUnavailableError } from '../shared/store/history-store.ts';
 import type { AppEnv } from './auth-routes.ts';
 import { type HistoryRange, historyQuerySchema, resolveHistoryRange } from './history-params.ts';
 import { badRequest, notFound, parseOr400, unavailable } from './http-errors.ts';
@@ -55,7 +55,8 @@ export function historyRoutes(deps: {
       return await read();
     } catch (err) {
       logger.warn({ err, site: siteId }, `${what} query failed`);
-      throw unavailable(`${what} is unavailable right now; try again shortly`);
+      const reason = err instanceof StoreUnavailableError ? ` (${err.reason})` : '';
+      throw unavailable(`${what} is unavailable right now${reason}; try again shortly`);
     }
   };
 

@@ -15,8 +15,10 @@ async function main(): Promise<void> {
   const logger = createLogger('dashboard', { level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  // The store's metrics (backlog, spool, write failures) belong on the dashboard's /metrics too.
   const store = createStore(influxConfigFrom(config, 'dashboard'), {
     logger: logger.child({ component: 'store' }),
+    metrics,
   });
   await store.start();
   logger.info({ store: store.describe() }, 'history store ready');

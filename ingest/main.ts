@@ -6,6 +6,7 @@ import { createLogger } from '../shared/log.ts';
 import { createOpsServer } from '../shared/ops-server.ts';
 import { runMain, stopOnSignals } from '../shared/run-service.ts';
 import { createStore } from '../shared/store/create-store.ts';
+import { storeDegraded } from '../shared/store/history-store.ts';
 import { ingestConfigFrom, ingestEnvSchema } from './config.ts';
 import { createIngest } from './create-ingest.ts';
 
@@ -22,7 +23,8 @@ runMain('ingest', async () => {
   const ingest = createIngest(ingestConfigFrom(env), { store, logger: log, metrics });
   await ingest.start();
   // /metrics and /healthz (README "Monitoring"): unhealthy without MQTT; degraded (still 200)
-  // while writes wait in the disk spool, since nothing is lost.
+  // while writes wait in the disk spool or InfluxDB has not been reached since start, since
+  // nothing is lost.
   const ops = createOpsServer({
     port: env.OPS_PORT,
     host: env.OPS_HOST,
@@ -32,8 +34,7 @@ runMain('ingest', async () => {
     health: () => {
       const stats = store.stats();
       const mqtt = ingest.connected();
-      const spooling = stats.spool?.active === true || (stats.spool?.lines ?? 0) > 0;
-      return { ok: mqtt, status: mqtt && !spooling ? 'ok' : 'degraded', mqtt, store: stats };
+      return { ok: mqtt, status: mqtt && !storeDegraded(stats) ? 'ok' : 'degraded', mqtt, store: stats };
     },
   });
   if (env.OPS_PORT) await ops.start();

@@ -67,6 +67,21 @@ export class HistoryQueryError extends Error {
 }
 
 /**
+ * The store cannot answer a read right now (InfluxDB unreachable, or not reached since start);
+ * a 503 at the HTTP boundary. `reason` is fit for an operator's screen (no URL or credentials);
+ * the message adds the details for the log.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * Throws a HistoryQueryError naming every problem when a query cannot be answered. Both stores
  * call it first, so they refuse the same queries.
  *
@@ -145,6 +160,42 @@ export interface StoreStats {
   dropped?: number;
   /** The disk spool of the InfluxDB writer, when it has one (README "When InfluxDB is down"). */
   spool?: SpoolStats;
+  /** The InfluxDB store's connection: `connecting` while InfluxDB has not answered since start. */
+  connection?: StoreConnectionStats;
+}
+
+export interface StoreConnectionStats {
+  /**
+   * `connecting` from start() until InfluxDB first answers (API detected, v1 database created);
+   * writes wait in the spool or memory meanwhile and reads fail with StoreUnavailableError.
+   * Once `connected` it stays so: a later outage shows in `spool`, not here.
+   */
+  state: 'connecting' | 'connected';
+  /** The API in use; undefined while INFLUX_API=auto has not heard from InfluxDB. */
+  api: 'v1' | 'v2' | undefined;
+  /** InfluxDB's version from `GET /ping`, once known. */
+  version: string | undefined;
+  /** Attempts that failed since start. */
+  failedAttempts: number;
+  /** Why the last attempt failed, while connecting. */
+  lastError: string | undefined;
+  /** Epoch ms when the current state began. */
+  sinceMs: number;
+  /** Epoch ms of the next attempt, while connecting. */
+  nextAttemptAt?: number;
+}
+
+/**
+ * True when history is not being stored as it arrives, though nothing is lost yet: writes wait in
+ * the disk spool, or the store has not reached InfluxDB since start. `/healthz` then says
+ * `degraded` (still HTTP 200: the service is alive and the live view works).
+ *
+ * @example storeDegraded(store.stats()) // true while InfluxDB is down and the spool fills
+ */
+export function storeDegraded(stats: StoreStats): boolean {
+  return (
+    stats.spool?.active === true || (stats.spool?.lines ?? 0) > 0 || stats.connection?.state === 'connecting'
+  );
 }
 
 export interface SpoolStats {

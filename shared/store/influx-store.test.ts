@@ -9,7 +9,7 @@ import { influxQuery, testDatabase } from '../../test/helpers/influxd.ts';
 import type { InfluxConfig } from '../config.ts';
 import { describeHistoryStoreContract } from './history-store.contract.ts';
 import type { StorePoint } from './history-store.ts';
-import { apiForVersion, createInfluxStore, type InfluxStore, retryAfterMs } from './influx-store.ts';
+import { createInfluxStore, type InfluxStore, retryAfterMs } from './influx-store.ts';
 
 const T0 = Date.UTC(2025, 10, 28, 7, 0, 0);
 const influxUrl = inject('influxUrl');
@@ -335,17 +335,6 @@ describe('InfluxDB store lifecycle', () => {
 });
 
 describe('InfluxDB helpers', () => {
-  it('maps versions to APIs', () => {
-    expect(['1.6.7', '1.8.10', 'v2.7.1', '2.7.11', '3.0.1'].map(apiForVersion)).toEqual([
-      'v1',
-      'v1',
-      'v2',
-      'v2',
-      'v2',
-    ]);
-    expect(() => apiForVersion('unknown')).toThrow(/version/);
-  });
-
   it('reads Retry-After as seconds or an HTTP date', () => {
     expect(retryAfterMs('5', 0)).toBe(5000);
     expect(retryAfterMs(new Date(T0 + 2000).toUTCString(), T0)).toBe(2000);

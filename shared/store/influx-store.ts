@@ -1,39 +1,41 @@
 /**
  * HistoryStore on InfluxDB (DESIGN.md "InfluxDB"). Writes go through the client's WriteApi
- * (gzip, line protocol transport) but batching, backpressure and retries are ours
- * (write-queue.ts), because the client's defaults lose data. Reads are InfluxQL on `/query`.
+ * (gzip, line protocol transport) but batching, backpressure, retries and the disk spool are ours
+ * (write-backlog.ts), because the client's defaults lose data. Reads are InfluxQL on `/query`.
  *
  * API versions: `v1` posts to `/write?db=&rp=&precision=ms` (the WriteApi's public `path`) and
- * creates the database on start; `v2` uses the WriteApi as shipped (org, bucket, `Token` auth);
- * `auto` asks `GET /ping` for `X-Influxdb-Version` (1.x -> v1, 2.x and 3.x -> v2).
- *
- * With `config.spoolDir` the writer is spooled-writer.ts: what InfluxDB cannot take (down, 5xx,
- * timeouts, or slower than the input) waits in a disk spool and replays in order; without it,
- * in memory only (bounded, the oldest dropped). Lines refused for their content are isolated by
- * refusal-split.ts so they never block the rest.
+ * creates the database; `v2` uses the WriteApi as shipped (org, bucket, `Token` auth); `auto`
+ * asks `GET /ping` for `X-Influxdb-Version` (influx-connection.ts). start() does not wait for a
+ * down InfluxDB: it is tried again in the background, writes wait in the backlog meanwhile (the
+ * disk spool when configured), and reads fail with StoreUnavailableError until it has answered.
  */
 import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
 import { Registry } from 'prom-client';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import type { InfluxConfig } from '../config.ts';
-import { type Logger, rateLimitedLog, silentLogger } from '../log.ts';
-import { type DiskSpoolOptions, openDiskSpool } from './disk-spool.ts';
+import { type Logger, silentLogger } from '../log.ts';
 import {
   type AggregateQuery,
   type HistoryStore,
   type PointsQuery,
   type StorePoint,
+  StoreUnavailableError,
   validateAggregateQuery,
   validateHistoryQuery,
 } from './history-store.ts';
-import { createInfluxHttp, safeUrl } from './influx-http.ts';
+import {
+  type ConnectRetryOptions,
+  createInfluxConnection,
+  type InfluxApi,
+  queryPath,
+} from './influx-connection.ts';
+import { createInfluxHttp, type HttpAnswer, safeUrl } from './influx-http.ts';
 import {
   aggregateQuery,
   type InfluxQueryResponse,
   pointsLimit,
   pointsQuery,
-  quoteIdent,
   seriesOf,
   siteHistoryQuery,
   toAggregateBuckets,
@@ -41,10 +43,9 @@ import {
   toPoints,
 } from './influxql.ts';
 import { toLine } from './line-protocol.ts';
-import { splittingSender } from './refusal-split.ts';
-import { createSpooledWriter, type SpooledWriter, type SpooledWriterOptions } from './spooled-writer.ts';
 import { createStoreMetrics } from './store-metrics.ts';
-import { createWriteQueue, WriteFailure, type WriteQueue, type WriteQueueOptions } from './write-queue.ts';
+import { createWriteBacklog, type SpoolTuning } from './write-backlog.ts';
+import { WriteFailure, type WriteQueueOptions } from './write-queue.ts';
 
 export interface InfluxStoreDeps {
   logger?: Logger;
@@ -57,21 +58,15 @@ export interface InfluxStoreDeps {
   /** HTTP timeout per request. Default 10 s. */
   requestTimeoutMs?: number;
   /** Tuning of the disk spool (used when `config.spoolDir` is set); defaults in spooled-writer.ts and disk-spool.ts. */
-  spool?: Partial<Pick<SpooledWriterOptions, 'memoryLines' | 'probeMaxDelayMs'>> &
-    Pick<DiskSpoolOptions, 'segmentBytes' | 'flushMs' | 'fsyncMs'>;
+  spool?: SpoolTuning;
+  /** Backoff of the background attempts when InfluxDB is down at start; default 1 s doubling to 15 s. */
+  connectRetry?: Partial<ConnectRetryOptions>;
 }
 
 export interface InfluxStore extends HistoryStore {
   readonly kind: 'influx';
-  /** The API in use once started (`auto` resolved). */
-  api(): 'v1' | 'v2' | undefined;
-}
-
-/** `1.6.7` -> v1; `v2.7.1`, `2.7.1`, `3.0.0` -> v2. */
-export function apiForVersion(version: string): 'v1' | 'v2' {
-  const major = Number(/^v?(\d+)/.exec(version.trim())?.[1]);
-  if (!Number.isFinite(major)) throw new Error(`Cannot read the InfluxDB version '${version}'`);
-  return major <= 1 ? 'v1' : 'v2';
+  /** The API in use: the configured one, or with `auto` the detected one once InfluxDB answered. */
+  api(): InfluxApi | undefined;
 }
 
 /** `Retry-After` is delta-SECONDS or an HTTP date (RFC 9110 §10.2.3); client 1.35 reads it as ms. */
@@ -107,7 +102,7 @@ function toFailure(err: unknown, now: number): WriteFailure {
  *     database: 'jagajarak', retentionPolicy: undefined, api: 'auto' },
  *   { logger },
  * );
- * await store.start();
+ * await store.start(); // resolves even while InfluxDB is down (stats().connection says so)
  * store.write({ measurement: 'site_state', tags: { site: 'pasar-tos-3000', kind: 'market' },
  *   fields: { occupancy: 120, safeCapacity: 300, load: 0.4, level: 'ok' }, ts: Date.now() });
  * await store.close();
@@ -116,192 +111,47 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
   const logger = (deps.logger ?? silentLogger).child({ component: 'influx-store' });
   const clock = deps.clock ?? systemClock;
   const metrics = createStoreMetrics(deps.metrics ?? new Registry());
-  const maxInFlight = deps.queue?.maxInFlight ?? 2;
-  const http = createInfluxHttp(config, maxInFlight, deps.requestTimeoutMs);
-  const limited = rateLimitedLog(10_000, 5, () => clock.now());
+  const http = createInfluxHttp(config, deps.queue?.maxInFlight ?? 2, deps.requestTimeoutMs);
   const url = safeUrl(config.url);
 
-  let api: 'v1' | 'v2' | undefined = config.api === 'auto' ? undefined : config.api;
-  let version: string | undefined;
   let writeApi: WriteApi | undefined;
+  let startedOnce = false;
   let closed = false;
-  const counts = { written: 0, failed: 0, dropped: 0 };
-  let resolveReady!: (w: WriteApi) => void;
-  let rejectReady!: (e: Error) => void;
-  const ready = new Promise<WriteApi>((resolve, reject) => {
-    resolveReady = resolve;
-    rejectReady = reject;
+  // Writes made before start() wait for its first attempt to reach InfluxDB (HistoryStore.flush).
+  let attempted!: () => void;
+  let closedUnstarted!: (e: Error) => void;
+  const firstAttempt = new Promise<void>((resolve, reject) => {
+    attempted = resolve;
+    closedUnstarted = reject;
   });
-  ready.catch(() => undefined);
+  firstAttempt.catch(() => undefined);
 
   const send = async (lines: string[]) => {
     try {
-      const w = await ready;
+      await firstAttempt;
+      // A retryable failure: the backlog keeps the batch (spool or memory) and tries again.
+      if (!writeApi)
+        throw new WriteFailure(`InfluxDB at ${url} has not answered since start`, 'not-connected', true);
       // One WriteApi serves every in-flight batch: writeRecords + flush hand exactly these lines
       // to one request synchronously (its batchSize is above ours, its timer is off).
-      w.writeRecords(lines);
-      await w.flush();
+      writeApi.writeRecords(lines);
+      await writeApi.flush();
     } catch (err) {
       throw err instanceof WriteFailure ? err : toFailure(err, clock.now());
     }
   };
 
-  const refused = (lines: string[], failure: WriteFailure, lost: number) => {
-    counts.failed += lost;
-    metrics.refused.inc(lost);
-    metrics.failures.inc({ reason: failure.reason });
-    limited(`refused:${failure.reason}`, (suppressed) =>
-      logger.error(
-        { reason: failure.reason, lines: lines.length, lost, sample: lines[0]?.slice(0, 300), suppressed },
-        `InfluxDB refused a write (${failure.reason}), ${lost} points lost: ${failure.message}`,
-      ),
-    );
-  };
+  const backlog = createWriteBacklog(send, {
+    config,
+    url,
+    logger,
+    clock,
+    metrics,
+    queue: deps.queue,
+    spool: deps.spool,
+  });
 
-  const events = {
-    onWritten(n: number, seconds: number) {
-      counts.written += n;
-      metrics.written.inc(n);
-      metrics.duration.observe(seconds);
-    },
-    onSettled: (_pending: number) => metrics.pending.set(queue.pending()),
-    onFailed(lines: string[], failure: WriteFailure, retryInMs: number | undefined, spilled?: boolean) {
-      if (retryInMs !== undefined || spilled) {
-        metrics.failures.inc({ reason: failure.reason });
-        limited(`retry:${failure.reason}`, (suppressed) =>
-          logger.warn(
-            { reason: failure.reason, lines: lines.length, retryInMs, spilled, suppressed },
-            spilled
-              ? `InfluxDB write failed, batch kept in the disk spool: ${failure.message}`
-              : `InfluxDB write failed, retrying in ${retryInMs} ms: ${failure.message}`,
-          ),
-        );
-        return;
-      }
-      refused(lines, failure, lines.length);
-    },
-    onDropped(n: number, why: string) {
-      counts.dropped += n;
-      counts.failed += n;
-      metrics.dropped.inc(n);
-      limited('dropped', (suppressed) =>
-        logger.error({ points: n, suppressed }, `History points dropped: ${why}`),
-      );
-    },
-  };
-
-  const sender = splittingSender(send, refused);
-  const spooled: SpooledWriter | undefined = config.spoolDir
-    ? createSpooledWriter(
-        sender,
-        {
-          ...events,
-          onSpooling: (why) =>
-            logger.warn(
-              { spoolDir: config.spoolDir },
-              `InfluxDB at ${url} cannot take writes (${why}); spooling to disk, nothing is lost`,
-            ),
-          onDrained: () =>
-            logger.info({ spoolDir: config.spoolDir }, 'Disk spool replayed; writing direct again'),
-          onReplayed: (n) => metrics.spool.replayed.inc(n),
-        },
-        { ...deps.queue, ...deps.spool },
-      )
-    : undefined;
-  const queue: Pick<WriteQueue, 'push' | 'flush' | 'close' | 'pending'> =
-    spooled ?? createWriteQueue(sender, events, deps.queue);
-
-  let gaugeTimer: ReturnType<typeof setInterval> | undefined;
-  const spoolStats = () => {
-    const s = spooled?.spoolStats();
-    if (!s) return undefined;
-    return {
-      dir: s.dir,
-      active: spooled!.spooling(),
-      lines: s.lines,
-      bytes: s.bytes,
-      maxBytes: s.maxBytes,
-      segments: s.segments,
-      oldestAgeMs: s.oldestMs === undefined ? undefined : Math.max(0, clock.now() - s.oldestMs),
-      dropped: s.dropped,
-      replayed: s.replayed,
-      corrupt: s.corrupt,
-    };
-  };
-  const refreshSpoolGauges = () => {
-    const s = spoolStats();
-    if (!s) return;
-    metrics.spool.bytes.set(s.bytes);
-    metrics.spool.lines.set(s.lines);
-    metrics.spool.segments.set(s.segments);
-    metrics.spool.oldestAge.set((s.oldestAgeMs ?? 0) / 1000);
-    metrics.spool.active.set(s.active ? 1 : 0);
-    metrics.pending.set(queue.pending());
-  };
-
-  const openSpool = () => {
-    if (!spooled || !config.spoolDir) return;
-    const spool = openDiskSpool(
-      {
-        dir: config.spoolDir,
-        maxBytes: config.spoolMaxBytes ?? 1024 ** 3,
-        now: () => clock.now(),
-        ...(deps.spool?.segmentBytes ? { segmentBytes: deps.spool.segmentBytes } : {}),
-        ...(deps.spool?.flushMs ? { flushMs: deps.spool.flushMs } : {}),
-        ...(deps.spool?.fsyncMs ? { fsyncMs: deps.spool.fsyncMs } : {}),
-      },
-      {
-        onDropped(n, why) {
-          events.onDropped(n, why);
-          metrics.spool.dropped.inc(n);
-        },
-        onCorrupt(n, segment, why) {
-          metrics.spool.corrupt.inc(n);
-          logger.warn({ records: n, segment }, `Skipped damaged spool records: ${why}`);
-        },
-      },
-    );
-    const left = spool.stats();
-    if (left.lines > 0)
-      logger.warn(
-        { spoolDir: left.dir, lines: left.lines, bytes: left.bytes },
-        `Replaying ${left.lines} points a previous run left in the disk spool`,
-      );
-    spooled.attach(spool);
-    refreshSpoolGauges();
-    gaugeTimer = setInterval(refreshSpoolGauges, 1000);
-    gaugeTimer.unref();
-  };
-
-  const query = async (q: string, method: 'GET' | 'POST' = 'GET') => {
-    const params = new URLSearchParams({ db: config.database, epoch: 'ms', q });
-    if (config.retentionPolicy) params.set('rp', config.retentionPolicy);
-    const answer = await http.request(method, `/query?${params}`, api ?? 'v1');
-    let body: InfluxQueryResponse;
-    try {
-      body = JSON.parse(answer.body) as InfluxQueryResponse;
-    } catch {
-      throw new Error(`InfluxDB ${url} answered ${answer.status} to a query: ${answer.body.slice(0, 200)}`);
-    }
-    if (answer.status >= 300 && !body.error)
-      throw new Error(`InfluxDB ${url} answered ${answer.status} to a query`);
-    return seriesOf(body, q);
-  };
-
-  const ping = async () => {
-    const answer = await http.request('GET', '/ping', 'v1');
-    const header = answer.headers['x-influxdb-version'];
-    const fromBody = (() => {
-      try {
-        return (JSON.parse(answer.body) as { version?: string }).version;
-      } catch {
-        return undefined;
-      }
-    })();
-    return (Array.isArray(header) ? header[0] : header) ?? fromBody;
-  };
-
-  const writeApiFor = (resolved: 'v1' | 'v2'): WriteApi => {
+  const writeApiFor = (resolved: InfluxApi): WriteApi => {
     const auth = http.authorization(resolved);
     const batchSize = (deps.queue?.batchSize ?? 5_000) + 1;
     const influx = new InfluxDB({
@@ -329,87 +179,104 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
     return w;
   };
 
+  const connection = createInfluxConnection({
+    config,
+    http,
+    url,
+    logger,
+    clock,
+    metrics,
+    holding: config.spoolDir ? `the disk spool (${config.spoolDir})` : 'memory (no disk spool)',
+    retry: deps.connectRetry,
+    onConnected(api) {
+      writeApi = writeApiFor(api);
+      logger.info(`History store: ${describe()}`);
+    },
+  });
+
+  const query = async (q: string) => {
+    if (!connection.connected())
+      throw new StoreUnavailableError(
+        `InfluxDB at ${url} has not answered since start${connection.api() ? '' : ' (INFLUX_API=auto: API not detected yet)'}; history cannot be read yet`,
+        'the history database has not been reached since start',
+      );
+    let answer: HttpAnswer;
+    try {
+      answer = await http.request('GET', queryPath(config, q), connection.api()!);
+    } catch (err) {
+      throw new StoreUnavailableError(
+        `InfluxDB at ${url} did not answer a query: ${(err as Error).message}`,
+        'the history database does not answer',
+      );
+    }
+    if (answer.status >= 500)
+      throw new StoreUnavailableError(
+        `InfluxDB at ${url} answered ${answer.status} to a query: ${answer.body.slice(0, 200)}`,
+        `the history database answered ${answer.status}`,
+      );
+    let body: InfluxQueryResponse;
+    try {
+      body = JSON.parse(answer.body) as InfluxQueryResponse;
+    } catch {
+      throw new Error(`InfluxDB ${url} answered ${answer.status} to a query: ${answer.body.slice(0, 200)}`);
+    }
+    if (answer.status >= 300 && !body.error)
+      throw new Error(`InfluxDB ${url} answered ${answer.status} to a query`);
+    return seriesOf(body, q);
+  };
+
   async function close() {
     if (closed) return;
     closed = true;
-    if (!writeApi) rejectReady(new WriteFailure('store closed before start()', 'not-started', false));
-    await queue.close(writeApi ? (deps.closeTimeoutMs ?? 10_000) : 0);
-    clearInterval(gaugeTimer);
-    refreshSpoolGauges();
+    connection.close();
+    if (!startedOnce) closedUnstarted(new WriteFailure('store closed before start()', 'not-started', false));
+    await backlog.close(writeApi ? (deps.closeTimeoutMs ?? 10_000) : 0);
     await writeApi?.close().catch(() => undefined);
     http.close();
   }
 
-  const connect = async (): Promise<'v1' | 'v2'> => {
-    try {
-      version = await ping();
-    } catch (err) {
-      if (!api) throw new Error(`InfluxDB at ${url} did not answer GET /ping: ${(err as Error).message}`);
-      logger.warn({ err }, `InfluxDB at ${url} did not answer GET /ping; writes will retry`);
-    }
-    if (!api) {
-      if (!version) throw new Error(`InfluxDB at ${url} sent no X-Influxdb-Version on GET /ping`);
-      api = apiForVersion(version);
-    }
-    return api;
-  };
-
-  const describe = () => {
+  function describe() {
+    const api = connection.api();
+    const version = connection.version();
     const where = api === 'v2' ? `org ${config.org}, bucket ${config.bucket}` : `database ${config.database}`;
-    return `InfluxDB${version ? ` ${version}` : ''} (${api ?? config.api} API) at ${url}, ${where}`;
-  };
+    const reached = startedOnce && !connection.connected() ? ' (not reached yet)' : '';
+    return `InfluxDB${version ? ` ${version}` : ''} (${api ?? config.api} API) at ${url}, ${where}${reached}`;
+  }
 
   return {
     kind: 'influx',
-    api: () => api,
+    api: () => connection.api(),
     describe,
 
     async start() {
-      if (writeApi) return;
+      if (startedOnce || closed) return;
       // First, so a spool directory another process holds fails the start at once.
-      if (!gaugeTimer) openSpool();
-      let resolved: 'v1' | 'v2';
+      backlog.openSpool();
       try {
-        resolved = await connect();
+        await connection.open();
       } catch (err) {
         // Release the spool (its lock) so a retry or another process can take it.
-        if (spooled) await close();
+        if (config.spoolDir) await close();
         throw err;
       }
-      if (resolved === 'v1') {
-        try {
-          await query(`CREATE DATABASE ${quoteIdent(config.database)}`, 'POST');
-        } catch (err) {
-          // Without admin rights the database must already exist; writes will tell if it does not.
-          logger.warn({ err }, `Could not create InfluxDB database ${config.database}`);
-        }
-      }
-      writeApi = writeApiFor(resolved);
-      resolveReady(writeApi);
-      logger.info(`History store: ${describe()}`);
+      startedOnce = true;
+      attempted();
     },
 
     write(point: StorePoint) {
       if (closed) {
-        counts.failed++;
-        counts.dropped++;
-        metrics.dropped.inc();
+        backlog.lostClosed();
         return;
       }
       const encoded = toLine(point);
       if (!encoded.ok) {
-        counts.failed++;
-        metrics.failures.inc({ reason: 'invalid-point' });
-        limited('invalid-point', (suppressed) =>
-          logger.warn({ suppressed }, `History point not stored: ${encoded.error}`),
-        );
+        backlog.lostInvalid(encoded.error);
         return;
       }
-      queue.push(encoded.line);
-      metrics.pending.set(queue.pending());
+      backlog.push(encoded.line);
     },
 
-    flush: () => queue.flush(),
+    flush: () => backlog.flush(),
 
     async siteHistory(q) {
       validateHistoryQuery(q);
@@ -425,10 +292,7 @@ export function createInfluxStore(config: InfluxConfig, deps: InfluxStoreDeps = 
       return toPoints(q.measurement, await query(pointsQuery(q)), pointsLimit(q.limit));
     },
 
-    stats() {
-      const spool = spoolStats();
-      return { pending: queue.pending(), ...counts, ...(spool ? { spool } : {}) };
-    },
+    stats: () => ({ ...backlog.stats(), connection: connection.stats() }),
 
     close,
   };

@@ -12,6 +12,8 @@ export interface StoreMetrics {
   dropped: ReturnType<typeof counter>;
   duration: ReturnType<typeof histogram>;
   refused: ReturnType<typeof counter>;
+  connecting: ReturnType<typeof gauge>;
+  connectFailures: ReturnType<typeof counter>;
   spool: {
     bytes: ReturnType<typeof gauge>;
     lines: ReturnType<typeof gauge>;
@@ -55,6 +57,16 @@ export function createStoreMetrics(registry: Registry): StoreMetrics {
       registry,
       'jagajarak_store_refused_points_total',
       'Points the database refused for their content (a 4xx such as a field type conflict); given up, never retried',
+    ),
+    connecting: gauge(
+      registry,
+      'jagajarak_store_connecting',
+      '1 while the store has not reached InfluxDB since start (API not detected yet); writes wait in the spool or memory',
+    ),
+    connectFailures: counter(
+      registry,
+      'jagajarak_store_connect_failures_total',
+      'Failed attempts to reach InfluxDB at start (GET /ping, CREATE DATABASE), retried in the background',
     ),
     spool: {
       bytes: gauge(
