@@ -10,8 +10,11 @@ COPY ingest ./ingest
 COPY dashboard ./dashboard
 COPY firmware-sim ./firmware-sim
 COPY main.ts create-system.ts tsconfig.json ./
+# Each service runs bundled (dist/<service>/main.mjs) under plain node: tsx's loader thread would
+# cost about 30 MiB per process (shared/service-bundles.ts).
+RUN npm run build
 # A named volume mounted here takes this folder's owner; without it the volume is root's and the
 # dashboard (USER node) cannot write registry.json.
 RUN mkdir -p /data && chown node:node /data
 USER node
-CMD ["node", "--import", "tsx", "main.ts"]
+CMD ["node", "dist/main.mjs"]

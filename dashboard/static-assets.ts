@@ -7,11 +7,12 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Logger } from '../shared/log.ts';
+import { packageRoot } from '../shared/package-root.ts';
 
-export const WEB_DIR = fileURLToPath(new URL('./web/', import.meta.url));
+export const WEB_DIR = join(packageRoot(import.meta.url), 'dashboard/web/');
 
 export interface StaticAssets {
   /** null when the UI could not be built; `problem` says why. */

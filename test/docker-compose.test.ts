@@ -16,6 +16,7 @@ import { dashboardConfigSchema, loadDashboardConfig } from '../dashboard/config.
 import { loadSimulatorConfig, simulatorEnvSchema } from '../firmware-sim/config.ts';
 import { ingestEnvSchema } from '../ingest/config.ts';
 import { type Env, loadConfig } from '../shared/config.ts';
+import { entryOf, SERVICE_NODE_FLAGS, type ServiceEntry } from '../shared/service-bundles.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -114,6 +115,14 @@ function commandArgs(name: string): string[] {
 
 const entryFiles = (name: string) => commandArgs(name).filter((arg) => /\.[cm]?[jt]s$/.test(arg));
 
+/** The source entry of the bundle a service's command runs (the image builds it: `npm run build`). */
+const sourceEntry = (name: string): ServiceEntry => {
+  const [bundle] = entryFiles(name);
+  const entry = bundle ? entryOf(bundle) : undefined;
+  if (!entry) throw new Error(`${name} runs ${bundle}, which is not a bundle of shared/service-bundles.ts`);
+  return entry;
+};
+
 /**
  * Every repo file an entry needs at run time: the closure of its relative imports, plus what
  * it reads beside itself through `new URL('…', import.meta.url)` (a folder counts whole).
@@ -188,7 +197,7 @@ describe('docker-compose.yml', () => {
     expect(init.DOCKER_INFLUXDB_INIT_MODE).toBe('setup');
     for (const key of ['USERNAME', 'PASSWORD', 'ORG', 'BUCKET', 'ADMIN_TOKEN'])
       expect(init[`DOCKER_INFLUXDB_INIT_${key}`], `DOCKER_INFLUXDB_INIT_${key}`).toBeTruthy();
-    const entries = ['broker', 'ingest', 'dashboard'].map((name) => entryFiles(name).join());
+    const entries = ['broker', 'ingest', 'dashboard'].map(sourceEntry);
     expect(new Set(entries).size).toBe(3);
     expect(entries).toEqual(['broker/main.ts', 'ingest/main.ts', 'dashboard/main.ts']);
   });
@@ -305,13 +314,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs entry files that exist, from the image the Dockerfile builds', () => {
+  it('runs the bundle of an entry that exists, from the image the Dockerfile builds', () => {
     for (const name of Object.keys(APP_SERVICES)) {
       const svc = service(name);
       expect(svc.build, name).toBe('.');
-      expect(commandArgs(name).slice(0, 3), name).toEqual(['node', '--import', 'tsx']);
+      expect(commandArgs(name)[0], name).toBe('node');
+      expect(commandArgs(name), name).not.toContain('tsx');
       expect(entryFiles(name), name).toHaveLength(1);
-      for (const file of entryFiles(name)) expect(existsSync(join(ROOT, file)), file).toBe(true);
+      expect(existsSync(join(ROOT, sourceEntry(name))), name).toBe(true);
+      // The flags the benchmark measured the service with (shared/service-bundles.ts).
+      expect(commandArgs(name).slice(1, -1), name).toEqual(SERVICE_NODE_FLAGS[sourceEntry(name)]);
     }
   });
 
@@ -333,7 +345,7 @@ describe('Dockerfile', () => {
   it.each(Object.keys(APP_SERVICES))(
     'copies every file the %s command imports, keeping the layout',
     (name) => {
-      const needed = [...runtimeFiles(entryFiles(name)[0]!), 'package.json', 'package-lock.json'];
+      const needed = [...runtimeFiles(sourceEntry(name)), 'package.json', 'package-lock.json'];
       expect(
         needed.filter((f) => !isCopied(f)),
         'not copied',
@@ -342,12 +354,25 @@ describe('Dockerfile', () => {
     },
   );
 
-  it('installs the runtime dependencies, tsx among them, and runs as an unprivileged user', () => {
+  it('builds the service bundles after copying the sources, and runs the bundle by default', () => {
+    const lines = dockerfile.split('\n').map((l) => l.trim());
+    const build = lines.indexOf('RUN npm run build');
+    expect(build, 'RUN npm run build').toBeGreaterThan(0);
+    expect(
+      lines.slice(build).some((l) => l.startsWith('COPY ')),
+      'no COPY after the build',
+    ).toBe(false);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.mjs"\]$/m);
+    expect(dockerignore, 'a local dist/ is not copied into the image').toMatch(/^dist$/m);
+  });
+
+  it('installs the runtime dependencies, tsx and esbuild among them, and runs as an unprivileged user', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+    // tsx runs `npm run build`; esbuild bundles the services and, at run time, the dashboard's UI.
+    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['tsx', 'esbuild']));
     expect(dockerfile).toMatch(/^USER node$/m);
   });
 

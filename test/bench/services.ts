@@ -1,7 +1,8 @@
 /**
  * The system under test as separate processes, as deployed (docker-compose.yml): broker, ingest
- * and dashboard each run their own entry (`<service>/main.ts`) under Node with tsx, so CPU and
- * memory are measured per service from /proc. Logs are JSON lines, written to
+ * and dashboard each run their own bundle (`dist/<service>/main.mjs`, shared/service-bundles.ts)
+ * under plain Node, so CPU and memory are measured per service from /proc. A `.ts` entry runs
+ * under tsx instead. Logs are JSON lines, written to
  * test-results/bench-logs/<service>.log; the last warnings are kept for the report.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -37,7 +38,9 @@ export function startService(
 ): ServiceProcess {
   mkdirSync(logDir, { recursive: true });
   const file = createWriteStream(join(logDir, `${name}.log`));
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  // A bundle (dist/*.mjs, shared/service-bundles.ts) runs as deployed; a .ts entry under tsx.
+  const loader = entry.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
     env: { ...env, LOG_FORMAT: 'json' } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
