@@ -107,6 +107,26 @@ export const dashboardConfigSchema = z.object({
   /** Most (username, IP) and IP keys the login limiter remembers; the least recently used go first. */
   LOGIN_LIMITER_MAX_KEYS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   // --- end HTTP security ---
+  // --- compliance report cache (dashboard/reports/report-cache.ts) ---
+  /** A WIB day's report summary is cached once the day ended this long ago (default 10 min). */
+  REPORT_CACHE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
+  /** Until a day ended this long ago, its cached summary is checked against the store before use (72 h). */
+  REPORT_CACHE_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(90 * 86_400_000)
+    .default(259_200_000),
+  /** Most cached site-day summaries (least recently used go first); 0 turns the cache off. */
+  REPORT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(40_000),
+  /** Most heap bytes (estimated, ~1.4 KB a site-day) the cached summaries may take (default 64 MiB). */
+  REPORT_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 34)
+    .default(67_108_864),
+  // --- end compliance report cache ---
   ...mqttClientEnv,
   ...influxEnv,
   ...logEnv,

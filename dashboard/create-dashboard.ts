@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -18,7 +19,8 @@ import { Registry } from 'prom-client';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type Logger, silentLogger } from '../shared/log.ts';
 import { connectService } from '../shared/mqtt-service.ts';
-import type { HistoryStore } from '../shared/store/history-store.ts';
+import { packageRoot } from '../shared/package-root.ts';
+import { type HistoryStore, storeDegraded } from '../shared/store/history-store.ts';
 import { filters, parseTopic } from '../shared/topics.ts';
 import { AlarmCache } from './alarm-cache.ts';
 import { alarmRoutes } from './alarm-routes.ts';
@@ -71,7 +73,7 @@ const sameHostSocket = (scheme: 'ws' | 'wss') => (c: Context) => {
 
 async function packageVersion(): Promise<string> {
   try {
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(await readFile(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as {
       version?: string;
     };
     return pkg.version ?? 'unknown';
@@ -194,9 +196,9 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   app.get('/healthz', (c) => {
     const mqtt = client?.connected ?? false;
     const stats = store.stats();
-    // Spooling to disk (InfluxDB down or slow) is degraded but alive: nothing is lost, live view works.
-    const spooling = stats.spool?.active === true || (stats.spool?.lines ?? 0) > 0;
-    return c.json({ status: mqtt && !spooling ? 'ok' : 'degraded', mqtt, store: stats }, mqtt ? 200 : 503);
+    // Spooling to disk or InfluxDB not reached since start is degraded but alive: nothing is lost, live view works.
+    const degraded = storeDegraded(stats);
+    return c.json({ status: mqtt && !degraded ? 'ok' : 'degraded', mqtt, store: stats }, mqtt ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => {
@@ -243,7 +245,20 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
   app.route('/api', countRoutes({ control, registry, store, clock, logger }));
   app.route('/api', webhookRoutes({ webhooks, deliveries, registry, clock }));
   // Compliance reports (issue #7 item 4): JSON/CSV under /api, the printable page checks its own session.
-  const reports = reportRoutes({ store, registry, sessions, clock, logger });
+  const reports = reportRoutes({
+    store,
+    registry,
+    sessions,
+    clock,
+    logger,
+    metrics: promRegistry,
+    cache: {
+      graceMs: config.REPORT_CACHE_GRACE_MS,
+      settleMs: config.REPORT_CACHE_SETTLE_MS,
+      maxEntries: config.REPORT_CACHE_MAX_ENTRIES,
+      maxBytes: config.REPORT_CACHE_MAX_BYTES,
+    },
+  });
   app.route('/api', reports.api);
   app.route('/', reports.pages);
 

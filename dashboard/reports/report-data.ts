@@ -11,6 +11,7 @@ import { MAX_POINTS_LIMIT } from '../../shared/store/influxql.ts';
 import {
   type AlarmRow,
   alarmRows,
+  type FeverSummary,
   type OccupancySummary,
   type StateSample,
   stateSample,
@@ -24,7 +25,7 @@ export const MAX_POINTS_PER_READ = 300_000;
 /** Alarm events are read this far past the range, so an alarm raised on its last day shows its ack. */
 const ALARM_FOLLOW_UP_MS = 30 * 86_400_000;
 /** Sites computed at once: enough to overlap store round trips, few enough not to crowd InfluxDB. */
-const SITE_CONCURRENCY = 4;
+export const SITE_CONCURRENCY = 4;
 
 /** A range holding more points than MAX_POINTS_PER_READ; a 413 at the HTTP boundary. */
 export class ReportTooLargeError extends Error {
@@ -144,37 +145,74 @@ function addTo(t: ReportTotals, r: Omit<ReportTotals, 'days'>): void {
   if (r.feverMaxC !== null && (t.feverMaxC === null || r.feverMaxC > t.feverMaxC)) t.feverMaxC = r.feverMaxC;
 }
 
-async function siteReport(
+/** One site-day's occupancy and fever numbers: what the report cache keeps (report-cache.ts). */
+export interface DaySummary {
+  occupancy: OccupancySummary;
+  fever: FeverSummary;
+  /** The state carried into the next day: the day's last point, else the one carried into it. */
+  carriedOut: StateSample | undefined;
+}
+
+/**
+ * Alarms raised in the days, read this far past them that a late acknowledgement shows. Never
+ * cached: an alarm of a past day can still be acknowledged or cleared today.
+ *
+ * @example const alarms = await siteAlarms(store, site, days, Date.now());
+ */
+export async function siteAlarms(
+  store: HistoryStore,
+  site: Site,
+  days: ReportDay[],
+  now: number,
+): Promise<AlarmRow[]> {
+  const first = days[0]!;
+  const last = days[days.length - 1]!;
+  const alarmPoints = await readAllPoints(store, {
+    measurement: 'alarm_event',
+    tags: { site: site.id },
+    fromMs: first.startMs,
+    toMs: Math.min(last.endMs + ALARM_FOLLOW_UP_MS, now + 1),
+  });
+  return alarmRows(site.id, alarmPoints, first.startMs, last.endMs, wibDate);
+}
+
+/** The newest state in the `staleMs` before the day's first midnight (older ones are stale there). */
+export async function stateBefore(
+  store: HistoryStore,
+  siteId: string,
+  day: ReportDay,
+  staleMs: number,
+): Promise<StateSample | undefined> {
+  const before = await store.points({
+    measurement: 'site_state',
+    tags: { site: siteId },
+    fromMs: day.startMs - staleMs,
+    toMs: day.startMs,
+    limit: 1,
+  });
+  return before[0] ? stateSample(before[0]) : undefined;
+}
+
+/**
+ * Summaries of consecutive days of one site, each read on its own (see the file header); each
+ * later midnight carries the previous day's last point. `carried` is the state in force at the
+ * first midnight when the caller knows it (a cached previous day); otherwise it is read.
+ *
+ * @example const [d1, d2] = await summarizeDays(store, site, settings, [day1, day2], Date.now());
+ */
+export async function summarizeDays(
   store: HistoryStore,
   site: Site,
   settings: AlarmSettings,
   days: ReportDay[],
   now: number,
-): Promise<{ rows: SiteDayRow[]; alarms: AlarmRow[] }> {
-  const first = days[0]!;
-  const last = days[days.length - 1]!;
+  carried?: { state: StateSample | undefined },
+): Promise<DaySummary[]> {
+  if (!days.length) return [];
   const staleMs = settings.offlineAfterMs;
   const tags = { site: site.id };
-
-  const alarmPoints = await readAllPoints(store, {
-    measurement: 'alarm_event',
-    tags,
-    fromMs: first.startMs,
-    toMs: Math.min(last.endMs + ALARM_FOLLOW_UP_MS, now + 1),
-  });
-  const alarms = alarmRows(site.id, alarmPoints, first.startMs, last.endMs, wibDate);
-
-  // The state in force at the first midnight; later midnights carry the previous day's last point.
-  const before = await store.points({
-    measurement: 'site_state',
-    tags,
-    fromMs: first.startMs - staleMs,
-    toMs: first.startMs,
-    limit: 1,
-  });
-  let carried: StateSample | undefined = before[0] ? stateSample(before[0]) : undefined;
-
-  const rows: SiteDayRow[] = [];
+  let state = carried ? carried.state : await stateBefore(store, site.id, days[0]!, staleMs);
+  const out: DaySummary[] = [];
   for (const day of days) {
     const range = { tags, fromMs: day.startMs, toMs: Math.min(day.endMs, now + 1) };
     const [states, temperatures] = await Promise.all([
@@ -182,52 +220,83 @@ async function siteReport(
       readAllPoints(store, { measurement: 'temperature', ...range, tags: { ...tags, type: 'body' } }),
     ]);
     const samples = states.map(stateSample);
-    const occupancy = summarizeOccupancy(day, carried, samples, now, staleMs);
-    if (samples.length) carried = samples[samples.length - 1];
+    const occupancy = summarizeOccupancy(day, state, samples, now, staleMs);
+    if (samples.length) state = samples[samples.length - 1];
     const readings = temperatures.flatMap((p) =>
       typeof p.fields.celsius === 'number' ? [{ ts: p.ts, celsius: p.fields.celsius }] : [],
     );
-    const fever = summarizeFever(readings, settings.fever.warnC);
-    const raised = alarms.filter((a) => a.date === day.date);
-    rows.push({
-      siteId: site.id,
-      siteName: site.name,
-      date: day.date,
-      ...occupancy,
-      alarmsRaised: raised.length,
-      alarmsAcknowledged: raised.filter((a) => a.acknowledgedAt !== null).length,
-      feverThresholdC: settings.fever.warnC,
-      feverReadings: fever.count,
-      feverMaxC: fever.maxC,
-      fevers: fever.readings,
-    });
+    out.push({ occupancy, fever: summarizeFever(readings, settings.fever.warnC), carriedOut: state });
   }
-  return { rows, alarms };
+  return out;
 }
 
 /**
- * @example
- * const report = await buildComplianceReport(store, [{ site, settings }], days, Date.now());
- * report.rows[0].minutesOverCapacity // 42.5
+ * The report row of one site-day: its summary plus the alarms raised that day.
+ *
+ * @example siteDayRow(site, settings, day, summary, alarms).minutesOverCapacity // 42.5
  */
-export async function buildComplianceReport(
+export function siteDayRow(
+  site: Site,
+  settings: AlarmSettings,
+  day: ReportDay,
+  summary: DaySummary,
+  alarms: AlarmRow[],
+): SiteDayRow {
+  const raised = alarms.filter((a) => a.date === day.date);
+  return {
+    siteId: site.id,
+    siteName: site.name,
+    date: day.date,
+    ...summary.occupancy,
+    alarmsRaised: raised.length,
+    alarmsAcknowledged: raised.filter((a) => a.acknowledgedAt !== null).length,
+    feverThresholdC: settings.fever.warnC,
+    feverReadings: summary.fever.count,
+    feverMaxC: summary.fever.maxC,
+    fevers: summary.fever.readings,
+  };
+}
+
+async function siteReport(
   store: HistoryStore,
-  sites: Array<{ site: Site; settings: AlarmSettings }>,
+  site: Site,
+  settings: AlarmSettings,
   days: ReportDay[],
   now: number,
-): Promise<ComplianceReport> {
-  const results: Array<{ rows: SiteDayRow[]; alarms: AlarmRow[] }> = new Array(sites.length);
+): Promise<{ rows: SiteDayRow[]; alarms: AlarmRow[] }> {
+  const alarms = await siteAlarms(store, site, days, now);
+  const summaries = await summarizeDays(store, site, settings, days, now);
+  return { rows: days.map((day, i) => siteDayRow(site, settings, day, summaries[i]!, alarms)), alarms };
+}
+
+/**
+ * Runs `task` for every index with at most `concurrency` at once.
+ *
+ * @example await forEachConcurrent(sites.length, 4, async (i) => { results[i] = await work(sites[i]); });
+ */
+export async function forEachConcurrent(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < sites.length) {
-      const i = next++;
-      const { site, settings } = sites[i]!;
-      results[i] = await siteReport(store, site, settings, days, now);
-    }
+    while (next < count) await task(next++);
   };
-  if (days.length)
-    await Promise.all(Array.from({ length: Math.min(SITE_CONCURRENCY, sites.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
 
+/**
+ * The report from each site's rows and alarms (in the order of `sites`), with totals.
+ *
+ * @example assembleReport(sites, results, days, Date.now()).total.minutesOverCapacity // 120.5
+ */
+export function assembleReport(
+  sites: Array<{ site: Site }>,
+  results: Array<{ rows: SiteDayRow[]; alarms: AlarmRow[] } | undefined>,
+  days: ReportDay[],
+  now: number,
+): ComplianceReport {
   const total = emptyTotals();
   const totals = sites.map(({ site }, i) => {
     const t = emptyTotals();
@@ -248,4 +317,24 @@ export async function buildComplianceReport(
     totals,
     total,
   };
+}
+
+/**
+ * @example
+ * const report = await buildComplianceReport(store, [{ site, settings }], days, Date.now());
+ * report.rows[0].minutesOverCapacity // 42.5
+ */
+export async function buildComplianceReport(
+  store: HistoryStore,
+  sites: Array<{ site: Site; settings: AlarmSettings }>,
+  days: ReportDay[],
+  now: number,
+): Promise<ComplianceReport> {
+  const results: Array<{ rows: SiteDayRow[]; alarms: AlarmRow[] }> = new Array(sites.length);
+  if (days.length)
+    await forEachConcurrent(sites.length, SITE_CONCURRENCY, async (i) => {
+      const { site, settings } = sites[i]!;
+      results[i] = await siteReport(store, site, settings, days, now);
+    });
+  return assembleReport(sites, results, days, now);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../shared/store/memory-store.ts';
 import { type BareBroker, startBareBroker } from '../../test/helpers/bare-broker.ts';
+import { parseMetrics } from '../../test/helpers/prom-text.ts';
 import { type RunningDashboard, startDashboard, tempDataDir } from '../test-fixture.ts';
 import { alarmId, MPP, NOW, SEED, state, TOS } from './report-fixture.ts';
 
@@ -161,6 +162,39 @@ describe('GET /api/reports/compliance', () => {
       '2026-11-20 00:31:00',
       '2026-11-20 00:40:00',
     ]);
+  });
+});
+
+describe('the report cache behind GET /api/reports/compliance', () => {
+  const counts = async () => {
+    const m = parseMetrics(await (await fetch(`${d.url}/metrics`)).text());
+    return {
+      hits: m.get('jagajarak_report_cache_hits_total') ?? 0,
+      misses: m.get('jagajarak_report_cache_misses_total') ?? 0,
+      fresh: m.get('jagajarak_report_days_fresh_total') ?? 0,
+    };
+  };
+
+  it('answers a finished day from the cache on /metrics, and today fresh every time', async () => {
+    const first = await d.api(url('from=2026-11-20&to=2026-11-21'), { token: admin });
+    const before = await counts();
+    const again = await d.api(url('from=2026-11-20&to=2026-11-21'), { token: admin });
+    const after = await counts();
+    // 20 Nov ended two hours ago (cached after 10 minutes); 21 Nov is today.
+    expect(after.hits - before.hits).toBe(2);
+    expect(after.misses - before.misses).toBe(0);
+    expect(after.fresh - before.fresh).toBe(2);
+    expect({ ...again.body, generatedAt: 0 }).toEqual({ ...first.body, generatedAt: 0 });
+  });
+
+  it('lets only an admin clear it, after which finished days are computed again', async () => {
+    expect((await d.api('/api/reports/cache', { method: 'DELETE', token: manager })).status).toBe(403);
+    const cleared = await d.api('/api/reports/cache', { method: 'DELETE', token: admin });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.cleared).toBeGreaterThanOrEqual(2);
+    const before = await counts();
+    await d.api(url('from=2026-11-20'), { token: admin });
+    expect((await counts()).misses - before.misses).toBe(2);
   });
 });
 

@@ -4,22 +4,27 @@
  * - `GET /api/reports/compliance?from=YYYY-MM-DD&to=YYYY-MM-DD[&site=id]` JSON
  *   (`&format=csv[&sheet=days|alarms|fever]` a CSV download, report-csv.ts);
  * - `GET /reports/compliance?...` the printable page (report-page.ts), with `/reports/report.css`.
+ * - `DELETE /api/reports/cache` (admin) forgets every cached day summary (report-cache.ts), e.g.
+ *   after history older than REPORT_CACHE_SETTLE_MS was restored or backfilled.
  * Dates are WIB days, both included, at most MAX_REPORT_DAYS. `from`/`to` default to today.
  */
 import { type Context, Hono } from 'hono';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { effectiveAlarmSettings } from '../../shared/alarms.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/log.ts';
+import type { HistoryStore } from '../../shared/store/history-store.ts';
 import { formatIssues } from '../../shared/validation.ts';
-import type { AppEnv } from '../auth-routes.ts';
+import { type AppEnv, requireRole } from '../auth-routes.ts';
 import { badRequest, HttpError, notFound, parseOr400, unavailable } from '../http-errors.ts';
 import type { RegistryStore } from '../registry-store.ts';
 import type { Sessions } from '../sessions.ts';
 import { tokenFrom } from '../sessions.ts';
 import { canSee, type PublicUser } from '../users.ts';
+import { createReportCache, type ReportCacheOptions } from './report-cache.ts';
 import { CSV_SHEETS, reportCsv } from './report-csv.ts';
-import { buildComplianceReport, type ComplianceReport, ReportTooLargeError } from './report-data.ts';
+import { type ComplianceReport, ReportTooLargeError } from './report-data.ts';
 import { reportDays, wibDate } from './report-days.ts';
 import { REPORT_CSS, reportPage } from './report-page.ts';
 
@@ -33,11 +38,15 @@ export const reportQuerySchema = z.object({
 type ReportQuery = z.infer<typeof reportQuerySchema>;
 
 export interface ReportDeps {
-  store: Parameters<typeof buildComplianceReport>[0];
+  store: HistoryStore;
   registry: RegistryStore;
   sessions: Sessions;
   clock: Clock;
   logger: Logger;
+  /** The dashboard's registry, for the cache's `jagajarak_report_*` metrics. */
+  metrics?: Registry;
+  /** Cache bounds and timing (dashboard config REPORT_CACHE_*); defaults in report-cache.ts. */
+  cache?: Partial<ReportCacheOptions>;
 }
 
 /**
@@ -48,6 +57,7 @@ export interface ReportDeps {
  */
 export function reportRoutes(deps: ReportDeps) {
   const { store, registry, clock, logger } = deps;
+  const cache = createReportCache({ store, metrics: deps.metrics ?? new Registry() }, deps.cache);
 
   const visibleSites = (user: PublicUser) => registry.listSites().filter((s) => canSee(user, s.id));
 
@@ -68,7 +78,7 @@ export function reportRoutes(deps: ReportDeps) {
       settings: effectiveAlarmSettings(record?.all, record?.kinds[site.kind], site.alarm),
     }));
     try {
-      return await buildComplianceReport(store, withSettings, range.days, now);
+      return await cache.report(withSettings, range.days, now);
     } catch (err) {
       if (err instanceof ReportTooLargeError) throw new HttpError(413, err.message);
       logger.warn({ err }, 'compliance report query failed');
@@ -87,6 +97,12 @@ export function reportRoutes(deps: ReportDeps) {
       'Content-Disposition': `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       'Cache-Control': 'no-store',
     });
+  });
+
+  api.delete('/reports/cache', requireRole('admin'), (c) => {
+    const cleared = cache.clear();
+    logger.info({ by: c.get('user').username, cleared }, 'compliance report cache cleared');
+    return c.json({ cleared });
   });
 
   const pages = new Hono<AppEnv>();
@@ -122,5 +138,5 @@ export function reportRoutes(deps: ReportDeps) {
     }
   });
 
-  return { api, pages };
+  return { api, pages, cache };
 }
