@@ -283,6 +283,7 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
     try {
       const parsed = parseTopic(topic);
       if (parsed?.kind === 'site-state') live.handleState(parsed.siteId, payload);
+      else if (parsed?.kind === 'live-site-states') live.handleBatch(payload);
       else if (parsed?.kind === 'site-alarm') {
         metrics.alarms.inc();
         alarms.handle(parsed.siteId, parsed.type, payload);
@@ -332,6 +333,8 @@ export function createDashboard(config: DashboardConfig, deps: DashboardDeps) {
       [filters.registry, filters.allSiteStates, filters.allSiteAlarms, filters.controlReplies],
       { qos: 1 },
     );
+    // The live feed (ingest/live-batches.ts): QoS 0, a lost frame is superseded by the next one.
+    await client.subscribeAsync(filters.liveSiteStates, { qos: 0 });
     registry.attach(client);
     control.attach(client);
     notifier = new Notifier(

@@ -1,12 +1,21 @@
 /**
  * The latest SiteState per site, fed by the retained `crowd/v1/sites/+/state` messages ingest
- * publishes (a fresh dashboard gets every current state at once on subscribe). Changes are not
+ * publishes (a fresh dashboard gets every current state at once on subscribe) and by its live
+ * feed `crowd/v1/live/site-states` (every change, batched per flush; the retained ones are paced
+ * to about once a second per site). Both come over one connection in publish order, so a state
+ * never overtakes a newer one; a retained state delivered on subscribe may be older than a live
+ * one received just before, for at most one STATE_RETAIN_MS (ingest then publishes the latest). Changes are not
  * pushed out here: sites are marked dirty and the socket hub drains them once per tick
  * (DESIGN.md "Known traps": never emit per MQTT message).
  */
 import type { Logger } from '../shared/log.ts';
 import { rateLimitedLog } from '../shared/log.ts';
-import { type SiteState, type SiteView, siteStateSchema } from '../shared/site-state.ts';
+import {
+  type SiteState,
+  type SiteView,
+  siteStateBatchSchema,
+  siteStateSchema,
+} from '../shared/site-state.ts';
 import { safeParse } from '../shared/validation.ts';
 import type { DashboardMetrics } from './metrics.ts';
 import type { RegistryStore } from './registry-store.ts';
@@ -57,7 +66,10 @@ export class LiveState {
     this.registry.off('policy', this.onPolicy);
   }
 
-  /** Never throws: an invalid state is counted and logged at a bounded rate. */
+  /**
+   * A retained `sites/{id}/state` message. Never throws: an invalid state is counted and logged at
+   * a bounded rate.
+   */
   handleState(siteId: string, payload: Buffer): void {
     this.metrics.siteStates.inc();
     const text = payload.toString();
@@ -66,24 +78,57 @@ export class LiveState {
       if (this.states.delete(siteId)) this.dirty.add(siteId);
       return;
     }
-    let json: unknown;
+    const json = this.parseJson(siteId, text);
+    if (json !== undefined) this.accept(json, siteId);
+  }
+
+  /**
+   * A `live/site-states` message: the states that changed in one flush of ingest, without their
+   * device lists (ingest/live-batches.ts), which are kept from the site's retained state. Each
+   * state is checked on its own, so one bad state costs only itself.
+   */
+  handleBatch(payload: Buffer): void {
+    this.metrics.siteStateBatches.inc();
+    const json = this.parseJson('(batch)', payload.toString());
+    if (json === undefined) return;
+    const batch = safeParse(siteStateBatchSchema, json);
+    if (!batch.ok) {
+      this.reject('(batch)', 'invalid', batch.error);
+      return;
+    }
+    for (const state of batch.value.states) {
+      this.metrics.siteStates.inc();
+      this.accept(state);
+    }
+  }
+
+  private parseJson(siteId: string, text: string): unknown {
     try {
-      json = JSON.parse(text);
+      return JSON.parse(text) as unknown;
     } catch {
       this.reject(siteId, 'not-json', 'payload is not JSON');
-      return;
+      return undefined;
     }
+  }
+
+  /** Stores a state; `topicSiteId` is the site its topic names, which the state must match. */
+  private accept(json: unknown, topicSiteId?: string): void {
     const result = safeParse(siteStateSchema, json);
     if (!result.ok) {
-      this.reject(siteId, 'invalid', result.error);
+      this.reject(topicSiteId ?? '(batch)', 'invalid', result.error);
       return;
     }
-    if (result.value.siteId !== siteId) {
-      this.reject(siteId, 'invalid', `siteId '${result.value.siteId}' does not match the topic`);
+    const state = result.value;
+    if (topicSiteId !== undefined && state.siteId !== topicSiteId) {
+      this.reject(topicSiteId, 'invalid', `siteId '${state.siteId}' does not match the topic`);
       return;
     }
-    this.states.set(siteId, result.value);
-    this.dirty.add(siteId);
+    if (!state.devices) {
+      const devices = this.states.get(state.siteId)?.devices;
+      if (devices) state.devices = devices;
+    }
+    this.states.set(state.siteId, state);
+    this.dirty.add(state.siteId);
   }
 
   /** The latest state ingest published for the site, as received. */

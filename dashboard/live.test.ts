@@ -112,6 +112,47 @@ describe('live site state', () => {
   });
 });
 
+describe('live feed (batched site states)', () => {
+  const publishBatch = (states: unknown[]) =>
+    ingest.publishAsync(topics.liveSiteStates(), JSON.stringify({ states }), { qos: 0 });
+
+  it('applies every state of a batch, keeping the device list of the retained state', async () => {
+    const door = { id: 'tos-door-1', siteId: pasarTos.id, type: 'door-counter' };
+    expect((await d.api('/api/devices', { body: door, token })).status).toBe(201);
+    await publishState({
+      ...state(pasarTos.id, 20),
+      devices: [{ id: door.id, lastSeenAt: T0, online: true }],
+    });
+    await expect
+      .poll(async () => (await d.api(`/api/sites/${pasarTos.id}`, { token })).body.occupancy)
+      .toBe(20);
+
+    await publishBatch([state(pasarTos.id, 150), state(busK1.id, 45, 40)]);
+    await expect
+      .poll(async () => (await d.api(`/api/sites/${busK1.id}`, { token })).body.level)
+      .toBe('critical');
+    const detail = (await d.api(`/api/sites/${pasarTos.id}`, { token })).body;
+    expect(detail.occupancy).toBe(150);
+    expect(detail.devices).toEqual([
+      expect.objectContaining({ id: door.id, lastSeenAt: new Date(T0).toISOString(), online: true }),
+    ]);
+  });
+
+  it('rejects a bad state of a batch on its own and counts it, applying the rest', async () => {
+    await publishBatch([{ siteId: pasarTos.id, occupancy: -1 }, state(busK1.id, 12, 40)]);
+    await publishBatch(['not a state']);
+    await ingest.publishAsync(topics.liveSiteStates(), '{"states":', { qos: 0 });
+    await expect.poll(async () => (await d.api(`/api/sites/${busK1.id}`, { token })).body.occupancy).toBe(12);
+    await expect
+      .poll(async () => (await d.api('/metrics')).body)
+      .toMatch(/dashboard_mqtt_rejected_total\{reason="site-state-invalid"\} 2/);
+    const metrics = (await d.api('/metrics')).body as string;
+    expect(metrics).toMatch(/dashboard_mqtt_rejected_total\{reason="site-state-not-json"\} 1/);
+    expect(metrics).toMatch(/dashboard_site_state_batches_total 3/);
+    expect((await d.api(`/api/sites/${pasarTos.id}`, { token })).body.level).toBe('unknown');
+  });
+});
+
 describe('socket.io', () => {
   it('refuses a socket without a valid session', async () => {
     const refused = openSocket();

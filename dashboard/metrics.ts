@@ -97,7 +97,16 @@ export function createDashboardMetrics(registry: Registry) {
       'jagajarak_live_buffered_bytes',
       'Bytes the dashboard holds for browsers not yet read by them (engine.io buffers and WebSocket send queues), at the last tick',
     ),
-    siteStates: counter(registry, 'dashboard_site_states_total', 'Site state messages received from MQTT'),
+    siteStates: counter(
+      registry,
+      'dashboard_site_states_total',
+      'Site states received from MQTT (retained or in a live batch)',
+    ),
+    siteStateBatches: counter(
+      registry,
+      'dashboard_site_state_batches_total',
+      'Live site-state batch messages received from MQTT',
+    ),
     rejected: counter(registry, 'dashboard_mqtt_rejected_total', 'MQTT messages rejected', ['reason']),
     registryPublishes: counter(registry, 'dashboard_registry_publishes_total', 'Registry records published'),
     registryEchoTimeouts: counter(

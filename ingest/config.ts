@@ -19,9 +19,15 @@ export const ingestEnvSchema = z.object({
   STATE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).default(100),
   /**
    * How often at most a site's state is stored while it changes (a level change is stored at
-   * once; the latest state always follows): ingest/state-history.ts. 0 stores every publish.
+   * once; the latest state always follows): ingest/state-pacer.ts. 0 stores every publish.
    */
   SITE_STATE_STORE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /**
+   * At most one retained `sites/{id}/state` per site per this many ms, besides every level change
+   * and the latest state after a burst (ingest/state-pacer.ts). Live views get every change from
+   * the batched `live/site-states` feed. 0 publishes every change retained.
+   */
+  STATE_RETAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** How often pending level transitions (e.g. the 30 s warning) are re-evaluated. */
   LEVEL_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Quiet time after the registry subscription before device messages are processed. */
@@ -57,6 +63,8 @@ export interface IngestConfig {
   stateFlushMs: number;
   /** Default 1000 (SITE_STATE_STORE_MS). */
   stateStoreMs?: number;
+  /** Default 1000 (STATE_RETAIN_MS). */
+  stateRetainMs?: number;
   levelTickMs: number;
   registrySettleMs: number;
   /** Daily count reset hour, local time; default 4. */
@@ -87,6 +95,7 @@ export function ingestConfigFrom(env: IngestEnv): IngestConfig {
     policyId: env.POLICY_PRESET,
     stateFlushMs: env.STATE_FLUSH_MS,
     stateStoreMs: env.SITE_STATE_STORE_MS,
+    stateRetainMs: env.STATE_RETAIN_MS,
     levelTickMs: env.LEVEL_TICK_MS,
     registrySettleMs: env.REGISTRY_SETTLE_MS,
     resetHour: env.RESET_HOUR,

@@ -38,9 +38,10 @@ import { createControlHandler } from './control-handler.ts';
 import { type Correction, CountCorrections } from './count-corrections.ts';
 import { ForecastModels } from './forecast-models.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
+import { liveBatches } from './live-batches.ts';
 import { correctionPoint, readingPoint, rejectedPoint, siteStatePoint } from './points.ts';
 import { SiteTracker } from './site-tracker.ts';
-import { StateHistory } from './state-history.ts';
+import { StatePacer } from './state-pacer.ts';
 import { restoreSiteState } from './state-restore.ts';
 import { validateMessage } from './validate-message.ts';
 
@@ -52,7 +53,7 @@ export interface IngestDeps {
 }
 
 export interface IngestEvents {
-  /** A site state was published (after coalescing). */
+  /** A site state went out on the live feed (after coalescing), without its device list. */
   state: [state: SiteState];
   rejected: [reason: string, deviceId: string | undefined, error: string];
   /** An alarm transition was stored and published. */
@@ -95,7 +96,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   const forecasts = new ForecastAlarms({
     registry,
     models: forecastModels,
-    state: (siteId) => tracker.snapshot(siteId),
+    state: (siteId) => tracker.snapshot(siteId, { devices: false }),
     isOpen: (siteId) => {
       const alarm = monitor.engine.get(siteId, 'capacity-forecast');
       return alarm !== undefined && alarm.state !== 'cleared';
@@ -140,7 +141,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   let restoredSites: string[] = [];
   const pendingControl: Array<[string, Buffer]> = [];
   const dirty = new Set<string>();
-  const history = new StateHistory(config.stateStoreMs ?? 1000);
+  const history = new StatePacer(config.stateStoreMs ?? 1000);
+  const retained = new StatePacer(config.stateRetainMs ?? 1000);
   /** Rejections per `reason|deviceId`, bounded (Prometheus gets the reason only: device ids are unbounded). */
   const rejections = new Map<string, number>();
   const limitLog = rateLimitedLog();
@@ -157,11 +159,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
 
   registry.on('site', (id, site) => {
     if (site) {
-      if (tracker.snapshot(id)) markChanged(id);
+      if (tracker.snapshot(id, { devices: false })) markChanged(id);
       return;
     }
     tracker.forget(id);
     history.forget(id);
+    retained.forget(id);
     dirty.delete(id);
     monitor.siteRemoved(id, clock.now());
     forecasts.siteRemoved(id);
@@ -239,7 +242,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
         metrics.reboots.inc();
         // The new baseline goes to the store before this message is acknowledged (ack-gate.ts),
         // so a restart resumes it instead of losing what the counter carried (state-restore.ts).
-        const before = tracker.snapshot(v.site.id)?.occupancy ?? null;
+        const before = tracker.snapshot(v.site.id, { devices: false })?.occupancy ?? null;
         const baselines = JSON.stringify(tracker.baselines(v.site.id));
         store.write(
           correctionPoint(
@@ -266,7 +269,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
 
   /** Writes the site's current state to the store, stamped `at`. */
   function storeState(siteId: string, at: number): void {
-    const state = tracker.snapshot(siteId);
+    const state = tracker.snapshot(siteId, { devices: false });
     const site = registry.sites.get(siteId);
     const point = state && site ? siteStatePoint(state, site, at) : undefined;
     if (point) store.write(point);
@@ -275,16 +278,28 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   function flushStates(): void {
     const now = clock.now();
     for (const [id, at] of history.due(now)) storeState(id, at);
+    for (const [id] of retained.due(now)) publishRetained(id);
     if (dirty.size === 0) return;
+    const changed: SiteState[] = [];
     for (const id of dirty) {
-      const state = tracker.snapshot(id);
+      const state = tracker.snapshot(id, { devices: false });
       if (!state || !registry.sites.has(id)) continue;
-      dataClient?.publish(topics.siteState(id), JSON.stringify(state), { qos: 1, retain: true });
+      changed.push(state);
+      if (retained.offer(id, state.level, now)) publishRetained(id);
       if (history.offer(id, state.level, now)) storeState(id, now);
       metrics.statePublishes.inc();
       events.emit('state', state);
     }
     dirty.clear();
+    // QoS 0: a live frame lost on a reconnect is superseded by the next one or the retained state.
+    for (const payload of liveBatches(changed))
+      dataClient?.publish(topics.liveSiteStates(), payload, { qos: 0 });
+  }
+
+  /** The site's retained state: what a new subscriber (a dashboard starting) gets at once. */
+  function publishRetained(id: string, state = tracker.snapshot(id)): void {
+    if (!state || !registry.sites.has(id)) return;
+    dataClient?.publish(topics.siteState(id), JSON.stringify(state), { qos: 1, retain: true });
   }
 
   function tick(): void {
@@ -447,6 +462,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       timers = [];
       flushStates();
       for (const [id, at] of history.drain()) storeState(id, at);
+      for (const [id] of retained.drain()) publishRetained(id);
       // What the store does not confirm in time stays with the broker for the next ingest.
       await ackGate.drain(STOP_DRAIN_MS);
       await Promise.all([dataClient?.endAsync(), registryClient?.endAsync()]);

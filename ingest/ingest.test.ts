@@ -99,6 +99,46 @@ describe('ingest', () => {
     expect(readings.map((p) => p.fields)).toEqual([{ in: 7, out: 0, seq: 1 }]);
   });
 
+  it('sends every change on the live feed, and the retained state on level changes, paced, and last', async () => {
+    const { ingest } = await startIngest();
+    const watcher = await mqtt.connectAsync(broker.url);
+    const live: SiteState[] = [];
+    const retained: SiteState[] = [];
+    watcher.on('message', (topic, payload) => {
+      if (topic === topics.liveSiteStates())
+        live.push(...(JSON.parse(payload.toString()) as { states: SiteState[] }).states);
+      else retained.push(JSON.parse(payload.toString()) as SiteState);
+    });
+    await watcher.subscribeAsync([topics.liveSiteStates(), topics.siteState('bus-k1-01')], { qos: 1 });
+    // Safe capacity 5: 1 and 2 inside are `ok`, 7 is `critical` (a level change).
+    const totals: Array<[number, number]> = [
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [3, 1],
+      [9, 2],
+      [9, 3],
+    ];
+    for (const [i, [inT, outT]] of totals.entries()) {
+      const applied = waitForState(ingest, (s) => s.occupancy === inT - outT);
+      await device.publishAsync(topics.device('bus-k1-01-gw', 'counts'), counts(i + 1, inT, outT), {
+        qos: 1,
+      });
+      await applied;
+      await expect.poll(() => live.at(-1)?.occupancy).toBe(inT - outT);
+    }
+    expect(live.map((s) => s.occupancy)).toEqual([1, 2, 1, 2, 7, 6]);
+    for (const s of live) expect(s).not.toHaveProperty('devices');
+
+    // Retained: the first state and the level change at once, then the latest after the pause.
+    await expect.poll(() => retained.at(-1)?.occupancy, { timeout: 3000 }).toBe(6);
+    expect(retained.length).toBeLessThan(live.length);
+    expect(retained.slice(0, 1).map((s) => s.occupancy)).toEqual([1]);
+    expect(retained.map((s) => s.level)).toContain('critical');
+    expect(retained.at(-1)?.devices).toEqual([expect.objectContaining({ id: 'bus-k1-01-gw', online: null })]);
+    await watcher.endAsync();
+  });
+
   it('rejects and counts malformed messages while good ones keep flowing', async () => {
     const { ingest, store } = await startIngest();
     const bad = ['{"ts":', JSON.stringify({ ts: T0, seq: 1, in: -3, out: 0 }), '[]', 'null', '{"in":"7"}'];
@@ -166,7 +206,7 @@ describe('ingest', () => {
       retain: true,
     });
     let now = T0;
-    const { ingest } = await startIngest(undefined, { now: () => now });
+    await startIngest(undefined, { now: () => now });
     const cam = await mqtt.connectAsync(broker.url, {
       clientId: camera.id,
       reconnectPeriod: 0,
@@ -177,9 +217,29 @@ describe('ingest', () => {
         retain: true,
       },
     });
+    // Device lists travel on the retained state (the live feed leaves them out).
+    const watcher = await mqtt.connectAsync(broker.url);
+    const retainedStates: SiteState[] = [];
+    const waiters = new Set<() => void>();
+    watcher.on('message', (_topic, payload) => {
+      retainedStates.push(JSON.parse(payload.toString()) as SiteState);
+      for (const w of waiters) w();
+    });
+    await watcher.subscribeAsync(topics.siteState('bus-k1-01'), { qos: 1 });
+    const waitForRetained = (predicate: (s: SiteState) => boolean) =>
+      new Promise<SiteState>((resolve) => {
+        const check = () => {
+          const found = retainedStates.find(predicate);
+          if (!found) return;
+          waiters.delete(check);
+          resolve(found);
+        };
+        waiters.add(check);
+        check();
+      });
     try {
       const camOf = (s: SiteState) => s.devices?.find((d) => d.id === camera.id);
-      const born = waitForState(ingest, (s) => camOf(s)?.online === true);
+      const born = waitForRetained((s) => camOf(s)?.online === true);
       await cam.publishAsync(
         topics.device(camera.id, 'status'),
         JSON.stringify({ online: true, fw: '2.0.1', ts: T0 }),
@@ -194,7 +254,7 @@ describe('ingest', () => {
       });
 
       now = T0 + 5_000;
-      const counted = waitForState(ingest, (s) => s.occupancy === 4);
+      const counted = waitForRetained((s) => s.occupancy === 4);
       await cam.publishAsync(
         topics.device(camera.id, 'occupancy'),
         JSON.stringify({ ts: T0 + 5_000, seq: 1, count: 4 }),
@@ -204,7 +264,7 @@ describe('ingest', () => {
 
       // The connection drops without a DISCONNECT: the broker publishes the camera's last will.
       now = T0 + 60_000;
-      const dead = waitForState(ingest, (s) => camOf(s)?.online === false);
+      const dead = waitForRetained((s) => camOf(s)?.online === false);
       cam.stream.destroy();
       expect(await dead).toMatchObject({
         lastSeenAt: T0 + 5_000,
@@ -212,11 +272,11 @@ describe('ingest', () => {
       });
 
       // A restarted ingest knows the camera is offline from the retained will, but not when it was last heard.
-      const restarted = await startIngest(undefined, { now: () => now });
-      const replayed = waitForState(restarted.ingest, (s) => camOf(s) !== undefined);
+      await startIngest(undefined, { now: () => now });
+      const replayed = waitForRetained((s) => camOf(s) !== undefined && camOf(s)?.lastSeenAt === null);
       expect(camOf(await replayed)).toEqual({ id: camera.id, lastSeenAt: null, online: false });
     } finally {
-      await cam.endAsync(true);
+      await Promise.all([cam.endAsync(true), watcher.endAsync()]);
     }
   });
 });

@@ -150,7 +150,11 @@ export class SiteTracker {
     return changed;
   }
 
-  snapshot(siteId: string): SiteState | undefined {
+  /**
+   * The site's state; `devices: false` leaves out the device list (sorted and filtered per call,
+   * the costliest part), for the live feed and for callers that only need the numbers.
+   */
+  snapshot(siteId: string, { devices = true }: { devices?: boolean } = {}): SiteState | undefined {
     const site = this.registry.sites.get(siteId);
     const s = this.sites.get(siteId);
     if (!site || !s) return undefined;
@@ -170,7 +174,7 @@ export class SiteTracker {
       ambientTempC: s.ambient?.value ?? null,
       position: s.position,
       policyId: this.registry.policy.id,
-      devices: this.devicesOf(siteId, s),
+      ...(devices ? { devices: this.devicesOf(siteId, s) } : {}),
     };
   }
 

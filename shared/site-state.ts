@@ -52,6 +52,15 @@ export const siteStateSchema = z.object({
 });
 export type SiteState = z.infer<typeof siteStateSchema>;
 
+/**
+ * The payload of `topics.liveSiteStates()`: `{"states":[SiteState without devices, ...]}`. Each
+ * element is validated on its own (one bad state must not cost the others), so the schema here
+ * only checks the envelope. Messages stay under LIVE_BATCH_MAX_BYTES (the broker's packet limit
+ * is 256 KiB by default); a flush with more changed sites goes out as several messages.
+ */
+export const siteStateBatchSchema = z.object({ states: z.array(z.unknown()) });
+export const LIVE_BATCH_MAX_BYTES = 64 * 1024;
+
 /** `GET /api/sites` element (contract fields first) and the socket.io `sites:update` element. */
 export const siteViewSchema = z.object({
   id: z.string(),

@@ -34,6 +34,7 @@ describe('parseTopic', () => {
     ]),
     [topics.deviceCmd('bus-k1-07'), { kind: 'device', deviceId: 'bus-k1-07', stream: 'cmd' }],
     [topics.siteState('pasar-jodoh'), { kind: 'site-state', siteId: 'pasar-jodoh' }],
+    [topics.liveSiteStates(), { kind: 'live-site-states' }],
     [topics.siteAlarm('pasar-jodoh', 'fever'), { kind: 'site-alarm', siteId: 'pasar-jodoh', type: 'fever' }],
     [topics.registrySite('pasar-jodoh'), { kind: 'registry-site', siteId: 'pasar-jodoh' }],
     [topics.registryDevice('bus-k1-07'), { kind: 'registry-device', deviceId: 'bus-k1-07' }],

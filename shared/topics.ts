@@ -27,6 +27,13 @@ export const topics = {
   device: (deviceId: string, stream: DeviceStream | 'cmd') => `${ROOT}/devices/${deviceId}/${stream}`,
   deviceCmd: (deviceId: string) => `${ROOT}/devices/${deviceId}/cmd`,
   siteState: (siteId: string) => `${ROOT}/sites/${siteId}/state`,
+  /**
+   * Ingest's live feed: every STATE_FLUSH_MS one message (QoS 0, not retained) with the states
+   * of the sites that changed, without their device lists (shared/site-state.ts
+   * `siteStateBatchSchema`). The retained per-site `state` is paced to level changes and about
+   * once a second, so a live view subscribes to both (docs/queues.md "Live path").
+   */
+  liveSiteStates: () => `${ROOT}/live/site-states`,
   siteAlarm: (siteId: string, type: string) => `${ROOT}/sites/${siteId}/alarms/${type}`,
   registrySite: (siteId: string) => `${ROOT}/registry/sites/${siteId}`,
   registryDevice: (deviceId: string) => `${ROOT}/registry/devices/${deviceId}`,
@@ -46,6 +53,7 @@ export const topics = {
 export const filters = {
   allDeviceStreams: `${ROOT}/devices/+/+`,
   allSiteStates: `${ROOT}/sites/+/state`,
+  liveSiteStates: `${ROOT}/live/site-states`,
   allSiteAlarms: `${ROOT}/sites/+/alarms/+`,
   registry: `${ROOT}/registry/#`,
   control: `${ROOT}/control/alarms/+/+`,
@@ -56,6 +64,7 @@ export const filters = {
 export type ParsedTopic =
   | { kind: 'device'; deviceId: string; stream: DeviceStream | 'cmd' }
   | { kind: 'site-state'; siteId: string }
+  | { kind: 'live-site-states' }
   | { kind: 'site-alarm'; siteId: string; type: string }
   | { kind: 'registry-site'; siteId: string }
   | { kind: 'registry-device'; deviceId: string }
@@ -79,6 +88,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (area === 'registry' && parts.length === 2 && id === 'alarm-settings')
     return { kind: 'registry-alarm-settings' };
   if (area === 'control') return parseControl(parts);
+  if (area === 'live' && parts.length === 2 && id === 'site-states') return { kind: 'live-site-states' };
   if (id === undefined) return undefined;
   if (area === 'devices' && parts.length === 3 && DEVICE_ID_PATTERN.test(id) && a !== undefined) {
     if (a === 'cmd' || isDeviceStream(a)) return { kind: 'device', deviceId: id, stream: a };

@@ -134,7 +134,7 @@ export class AlarmMonitor {
 
   /** Capacity follows the site's level (level machine, thresholds per site); `unknown` changes nothing. */
   capacity(siteId: string, now: number): void {
-    const state = this.deps.tracker.snapshot(siteId);
+    const state = this.deps.tracker.snapshot(siteId, { devices: false });
     if (!state || state.level === 'unknown') return;
     const condition: Condition =
       state.level === 'ok'

@@ -58,7 +58,8 @@ export class DeadmanRule {
     if (deviceIds.length === 0) return null;
     const silent: string[] = [];
     let lastHeardAt: number | null = null;
-    for (const id of [...deviceIds].sort()) {
+    // Runs for every message and every site each tick: no copy or sort unless someone is silent.
+    for (const id of deviceIds) {
       const heard = this.lastHeard.get(id);
       const since = heard ?? Math.max(this.startedAt, this.knownSince.get(id) ?? this.startedAt);
       if (!this.seeded.has(id) && now - since < offlineAfterMs) continue;
@@ -66,6 +67,7 @@ export class DeadmanRule {
       if (heard !== undefined) lastHeardAt = Math.max(lastHeardAt ?? heard, heard);
     }
     if (silent.length === 0) return null;
+    silent.sort();
     return {
       severity: silent.length === deviceIds.length ? 'critical' : 'warning',
       details: {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { StateHistory } from './state-history.ts';
+import { StatePacer } from './state-pacer.ts';
 
-describe('StateHistory', () => {
+describe('StatePacer', () => {
   it('stores the first state and every level change at once', () => {
-    const h = new StateHistory(1000);
+    const h = new StatePacer(1000);
     expect(h.offer('a', 'ok', 0)).toBe(true);
     expect(h.offer('a', 'warning', 10)).toBe(true);
     expect(h.offer('a', 'critical', 20)).toBe(true);
@@ -11,7 +11,7 @@ describe('StateHistory', () => {
   });
 
   it('stores at most once per window and then the latest state, stamped with its own change time', () => {
-    const h = new StateHistory(1000);
+    const h = new StatePacer(1000);
     expect(h.offer('a', 'ok', 0)).toBe(true);
     expect(h.offer('a', 'ok', 200)).toBe(false);
     expect(h.offer('a', 'ok', 700)).toBe(false);
@@ -24,7 +24,7 @@ describe('StateHistory', () => {
   });
 
   it('gives every pending write on drain, and forgets a removed site', () => {
-    const h = new StateHistory(1000);
+    const h = new StatePacer(1000);
     h.offer('a', 'ok', 0);
     h.offer('a', 'ok', 100);
     h.offer('b', 'ok', 0);
@@ -35,7 +35,7 @@ describe('StateHistory', () => {
   });
 
   it('stores every publish with a window of 0', () => {
-    const h = new StateHistory(0);
+    const h = new StatePacer(0);
     expect([h.offer('a', 'ok', 0), h.offer('a', 'ok', 0), h.offer('a', 'ok', 1)]).toEqual([true, true, true]);
   });
 });
