@@ -1,23 +1,22 @@
 /**
- * The network side of one simulated device: a real MQTT 3.1.1 client speaking device protocol v1
- * (DESIGN.md "Device protocol v1"), behaving as firmware on a bad network does. Username and
- * client id are the device id, the password its secret; a persistent session (clean: false) so
- * QoS 1 commands wait for the device; a retained last will `{"online":false}` and a retained birth
- * after every connect; data at QoS 1 (positions at QoS 0: a stale fix is worth nothing after an
+ * The network side of one simulated device: a real MQTT 3.1.1 connection (mqtt-connection.ts, a
+ * lean client: mqtt.js cost the load generator twice the CPU per message, issue #5) speaking
+ * device protocol v1 (DESIGN.md "Device protocol v1"), behaving as firmware on a bad network does.
+ * Username and client id are the device id, the password its secret; a persistent session
+ * (clean: false) so QoS 1 commands wait for the device; a retained last will `{"online":false}`
+ * and a retained birth after every connect; data at QoS 1 (positions at QoS 0: a stale fix is worth nothing after an
  * outage, so they are dropped while offline, never queued).
  *
  * Bad-network behaviour (issue 5), each configured per device (device-behaviour.ts):
  * - its own reconnect loop with exponential backoff and jitter (backoff.ts), seeded per device;
- *   mqtt.js's `reconnectPeriod` is a fixed interval, so it is off (0) here;
  * - a bounded offline buffer (offline-buffer.ts): every message goes through it, at most
- *   `inflightWindow` QoS 1 messages are handed to mqtt.js at a time, and the rest wait in the
- *   buffer, so mqtt.js's own unbounded queue is never used. After a reconnect mqtt.js first
- *   resends the in-flight ones from the persistent session's outgoing store, then the buffer is
+ *   `inflightWindow` QoS 1 messages are handed to the connection at a time, and the rest wait in
+ *   the buffer. After a reconnect the connection first resends the unacknowledged in-flight ones
+ *   (same packet ids, DUP set: the persistent session's duty [MQTT-4.4.0-1]), then the buffer is
  *   replayed in order with the original `ts` (DESIGN.md: "replays in order with the original ts");
  * - clock skew on every `ts` the device stamps, duplicates and malformed messages.
  */
 import { EventEmitter } from 'node:events';
-import mqtt, { type MqttClient } from 'mqtt';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type CmdMsg, cmdSchema, type DeviceMessage, STREAM_QOS } from '../shared/device-schemas.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
@@ -31,6 +30,8 @@ import {
   malformedPayload,
   type Outgoing,
 } from './device-behaviour.ts';
+import type { DeviceClientStats, DeviceTally } from './device-counters.ts';
+import { MqttConnection } from './mqtt-connection.ts';
 import { OfflineBuffer } from './offline-buffer.ts';
 
 export const SIM_FIRMWARE_VERSION = 'sim-1.0.0';
@@ -57,15 +58,10 @@ export interface DeviceClientOptions {
   /** How long a clean stop waits for the broker to acknowledge the offline status. */
   stopTimeoutMs?: number;
   /**
-   * Counters shared by many devices (load mode): QoS 1 data messages accepted and not yet
-   * acknowledged or dropped, and those acknowledged. Cheaper than summing 10,000 stats().
+   * Counters shared by many devices (load mode), kept as they change: summing 10,000 stats()
+   * four times a second cost the load worker a sixth of its CPU (test/bench/generator-cost.ts).
    */
   tally?: DeviceTally;
-}
-
-export interface DeviceTally {
-  pending: number;
-  acked: number;
 }
 
 export interface DeviceClientEvents {
@@ -75,32 +71,6 @@ export interface DeviceClientEvents {
   offline: [];
   /** A reconnect attempt was scheduled after `delayMs` (attempt counts from 1 after each loss). */
   reconnectScheduled: [delayMs: number, attempt: number];
-}
-
-export interface DeviceClientStats {
-  connected: boolean;
-  connects: number;
-  /** Messages handed to the connection (data, duplicates and malformed ones). */
-  published: number;
-  /** QoS 1 messages the broker acknowledged (PUBACK). */
-  acked: number;
-  /** Data messages accepted by publish() (before faults). */
-  accepted: number;
-  /** QoS 0 messages dropped while offline. */
-  dropped: number;
-  /** Messages dropped because the offline buffer was full (oldest first). */
-  bufferDropped: number;
-  /** Messages waiting in the offline buffer now. */
-  buffered: number;
-  /** QoS 1 messages sent and not yet acknowledged now. */
-  inflight: number;
-  duplicates: number;
-  malformed: number;
-  reconnectAttempts: number;
-  /** Connection errors and failed publishes. */
-  errors: number;
-  commands: number;
-  rejectedCommands: number;
 }
 
 /** True when `promise` settled (either way) within `ms`. */
@@ -118,6 +88,10 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return result;
 }
 
+export type { DeviceClientStats, DeviceTally } from './device-counters.ts';
+
+const OFFLINE_WILL = JSON.stringify({ online: false });
+
 /** Positions may go at QoS 0 (DESIGN.md table: "0 or 1"). */
 const QOS = { ...STREAM_QOS, position: { qos: 0, retain: false } } as const;
 
@@ -132,7 +106,8 @@ const QOS = { ...STREAM_QOS, position: { qos: 0, retain: false } } as const;
 export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   readonly deviceId: string;
   readonly behaviour: DeviceBehaviour;
-  private client: MqttClient | undefined;
+  private connection: MqttConnection | undefined;
+  private starting: { resolve: () => void; reject: () => void } | undefined;
   private readonly clock: Clock;
   private logger: Logger | undefined;
   private readonly warn = rateLimitedLog();
@@ -155,6 +130,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   private inflight = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Between a CONNACK and the close that follows it (for the shared `connected` tally). */
+  private online = false;
 
   constructor(private readonly options: DeviceClientOptions) {
     super();
@@ -174,7 +151,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 
   get connected(): boolean {
-    return this.client?.connected ?? false;
+    return this.connection?.connected ?? false;
   }
 
   /** The device's own clock: true time plus its skew. */
@@ -203,44 +180,37 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
    * `stop()` comes first.
    */
   start(): Promise<void> {
-    if (this.client) throw new Error(`Device '${this.deviceId}' is already started`);
+    if (this.connection) throw new Error(`Device '${this.deviceId}' is already started`);
     const { url, deviceId, secret } = this.options;
-    const client = mqtt.connect(url, {
-      protocolVersion: 4,
+    const connection = new MqttConnection({
+      url,
       clientId: deviceId,
       username: deviceId,
       password: secret,
       clean: false,
-      keepalive: this.options.keepaliveS ?? 30,
-      reconnectPeriod: 0,
-      connectTimeout: this.options.connectTimeoutMs ?? 10_000,
-      queueQoSZero: false,
-      resubscribe: false,
-      will: {
-        topic: topics.device(deviceId, 'status'),
-        payload: Buffer.from(JSON.stringify({ online: false })),
-        qos: 1,
-        retain: true,
-      },
+      keepaliveS: this.options.keepaliveS ?? 30,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      will: { topic: topics.device(deviceId, 'status'), payload: OFFLINE_WILL, qos: 1, retain: true },
     });
-    this.client = client;
-    client.on('connect', () => this.onConnect(client));
-    client.on('close', () => this.onClose(client));
-    client.on('error', (err) => {
+    this.connection = connection;
+    connection.on('connect', () => this.onConnect(connection));
+    connection.on('close', () => this.onClose(connection));
+    connection.on('error', (err) => {
       this.counters.errors++;
+      if (this.options.tally) this.options.tally.errors++;
       this.warn(`error:${err.message}`, (suppressed) =>
         this.log.warn({ err: err.message, suppressed }, 'MQTT connection error, retrying'),
       );
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    return new Promise((resolve, reject) => {
-      const onEnd = () => reject(new Error(`Device '${deviceId}' stopped before it connected`));
-      client.once('connect', () => {
-        client.off('end', onEnd);
-        resolve();
-      });
-      client.once('end', onEnd);
+    connection.on('message', (topic, payload) => this.onMessage(topic, payload));
+    const started = new Promise<void>((resolve, reject) => {
+      this.starting = {
+        resolve,
+        reject: () => reject(new Error(`Device '${deviceId}' stopped before it connected`)),
+      };
     });
+    connection.connect();
+    return started;
   }
 
   /**
@@ -272,28 +242,45 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
    * on a device switched off.
    */
   async stop(): Promise<void> {
-    const client = this.client;
+    const connection = this.connection;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
-    if (!client || this.stopping) return;
+    if (!connection || this.stopping) return;
     this.stopping = true;
-    if (client.connected) {
+    this.starting?.reject();
+    this.starting = undefined;
+    if (connection.connected) {
       const offline = JSON.stringify({ online: false, ts: this.now() });
       const ms = this.options.stopTimeoutMs ?? 2000;
       const status = topics.device(this.deviceId, 'status');
-      await within(client.publishAsync(status, offline, { qos: 1, retain: true }), ms);
-      // end(false) waits for in-flight QoS 1 acknowledgements; a dead broker must not hang stop().
-      if (!(await within(client.endAsync(false), ms))) await client.endAsync(true);
-    } else {
-      await client.endAsync(true);
+      await within(
+        new Promise<void>((resolve) => connection.publish(status, offline, 1, true, false, () => resolve())),
+        ms,
+      );
+      // The messages still in flight get their acknowledgements first; a dead broker must not hang stop().
+      await within(this.settled(), ms);
     }
+    await connection.end();
   }
 
   /** Abrupt loss (power cut, modem crash): the socket is destroyed without DISCONNECT, so the will fires. */
   kill(): void {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
-    this.client?.end(true);
+    this.starting?.reject();
+    this.starting = undefined;
+    this.connection?.destroy();
+  }
+
+  /** Resolves once no QoS 1 message is in flight (or the connection is gone). */
+  private settled(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.inflight === 0 || !this.connected) resolve();
+        else setTimeout(check, 5);
+      };
+      check();
+    });
   }
 
   private skewed(message: DeviceMessage): DeviceMessage {
@@ -304,92 +291,112 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> {
   }
 
   private enqueue(out: Outgoing): void {
+    const tally = this.options.tally;
     if (out.qos === 0 && !this.connected) {
       this.counters.dropped++;
+      if (tally) tally.dropped++;
       return;
     }
-    const tally = this.options.tally;
-    if (tally && out.qos === 1) {
-      tally.pending++;
-      const before = this.buffer.dropped;
-      this.buffer.push(out);
-      tally.pending -= this.buffer.dropped - before;
-    } else {
-      this.buffer.push(out);
+    const before = this.buffer.dropped;
+    this.buffer.push(out);
+    if (tally) {
+      const lost = this.buffer.dropped - before;
+      tally.bufferDropped += lost;
+      // The one dropped is the oldest: a QoS 1 one unless QoS 0 messages sit in the buffer.
+      if (out.qos === 1) tally.pending += 1 - lost;
     }
-    this.pump();
+    if (this.connected && this.inflight < this.behaviour.inflightWindow) this.pump();
   }
 
-  /** Hands buffered messages to mqtt.js while connected and the in-flight window has room. */
+  /** Hands buffered messages to the connection while connected and the in-flight window has room. */
   private pump(): void {
-    const client = this.client;
-    while (client?.connected && !this.stopping && this.inflight < this.behaviour.inflightWindow) {
+    const connection = this.connection;
+    if (!connection?.connected || this.stopping) return;
+    const tally = this.options.tally;
+    const several = this.buffer.size > 1;
+    if (several) connection.cork();
+    while (connection.connected && this.inflight < this.behaviour.inflightWindow) {
       const out = this.buffer.shift();
-      if (!out) return;
+      if (!out) break;
       if (out.qos === 1) this.inflight++;
       this.counters.published++;
-      if (out.kind === 'duplicate') this.counters.duplicates++;
-      if (out.kind === 'malformed') this.counters.malformed++;
-      client.publish(
-        out.topic,
-        out.payload,
-        { qos: out.qos, retain: out.retain, ...(out.dup ? { dup: true } : {}) },
-        (err) => this.onSent(out, err),
+      if (tally) tally.published++;
+      if (out.kind === 'duplicate') {
+        this.counters.duplicates++;
+        if (tally) tally.duplicates++;
+      } else if (out.kind === 'malformed') {
+        this.counters.malformed++;
+        if (tally) tally.malformed++;
+      }
+      connection.publish(out.topic, out.payload, out.qos, out.retain, out.dup === true, (err) =>
+        this.onSent(out, err),
       );
     }
+    if (several) connection.uncork();
   }
 
   private onSent(out: Outgoing, err: Error | undefined): void {
+    const tally = this.options.tally;
     if (out.qos === 1) {
       this.inflight--;
       if (!err) this.counters.acked++;
-      const tally = this.options.tally;
       if (tally) {
         tally.pending--;
         if (!err) tally.acked++;
       }
     }
-    if (err) this.counters.errors++;
-    if (err && !this.stopping)
-      this.warn(`publish:${err.message}`, (suppressed) =>
-        this.log.warn({ err: err.message, topic: out.topic, suppressed }, 'publish failed'),
-      );
-    this.pump();
+    if (err) {
+      this.counters.errors++;
+      if (tally) tally.errors++;
+      if (!this.stopping)
+        this.warn(`publish:${err.message}`, (suppressed) =>
+          this.log.warn({ err: err.message, topic: out.topic, suppressed }, 'publish failed'),
+        );
+    }
+    if (out.qos === 1 && this.buffer.size > 0) this.pump();
   }
 
-  private onConnect(client: MqttClient): void {
+  private onConnect(connection: MqttConnection): void {
     this.counters.connects++;
+    this.online = true;
+    if (this.options.tally) this.options.tally.connected++;
     this.backoff.reset();
     const birth = JSON.stringify({
       online: true,
       fw: this.options.fw ?? SIM_FIRMWARE_VERSION,
       ts: this.now(),
     });
-    client.publish(topics.device(this.deviceId, 'status'), birth, { qos: 1, retain: true });
+    connection.publish(topics.device(this.deviceId, 'status'), birth, 1, true, false);
     // Subscribing again is harmless when the session kept the subscription, and needed when the
     // broker lost it (in-memory persistence restarted).
     if (this.options.subscribeCmd ?? true)
-      client.subscribe(topics.deviceCmd(this.deviceId), { qos: 1 }, (err) => {
-        if (err && !this.stopping) this.log.warn({ err: err.message }, 'subscribing to cmd failed');
+      connection.subscribe(topics.deviceCmd(this.deviceId), 1, (err) => {
+        if (err && !this.stopping) this.log.debug({ err: err.message }, 'subscribing to cmd failed');
       });
     this.log.debug('connected');
+    this.starting?.resolve();
+    this.starting = undefined;
     this.emit('connect');
     this.pump();
   }
 
-  private onClose(client: MqttClient): void {
-    if (this.stopping || this.client !== client) return;
+  private onClose(connection: MqttConnection): void {
+    if (this.connection !== connection) return;
+    if (this.online) {
+      this.online = false;
+      if (this.options.tally) this.options.tally.connected--;
+    }
+    if (this.stopping) return;
     this.emit('offline');
     if (this.options.reconnect === false || this.reconnectTimer) return;
     const delay = this.backoff.next();
     this.counters.reconnectAttempts++;
+    if (this.options.tally) this.options.tally.reconnectAttempts++;
     this.emit('reconnectScheduled', delay, this.backoff.attempts);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (this.stopping) return;
-      // reconnect() without stores would start empty ones and lose the in-flight QoS 1 messages
-      // that the persistent session must resend.
-      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+      // The connection keeps its unacknowledged QoS 1 messages and resends them first.
+      if (!this.stopping) connection.connect();
     }, delay);
   }
 

@@ -45,6 +45,11 @@ export interface LoadGeneratorEvents {
 
 export interface LoadGeneratorDeps {
   logger?: Logger;
+  /**
+   * Extra Node flags for the worker processes, e.g. `['--cpu-prof', '--cpu-prof-dir=DIR']`
+   * (test/bench/generator-cost.ts); Node refuses `--cpu-prof` in NODE_OPTIONS.
+   */
+  workerExecArgv?: string[];
 }
 
 const ZERO: WorkerStats = {
@@ -142,7 +147,7 @@ export function createLoadGenerator(config: LoadConfig, deps: LoadGeneratorDeps 
 
   function forkWorker(index: number, init: WorkerInit): Promise<void> {
     const child = fork(WORKER_PATH, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...(deps.workerExecArgv ?? []), '--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, MQTT_SERVICE_SECRET: '', ADMIN_PASSWORD: '' },
     });
