@@ -3,7 +3,7 @@
  * see, and one `sites:update` / `alarms:update` batch per room per tick (DESIGN.md "Known traps";
  * socket.io scales out with @socket.io/redis-adapter because everything goes through rooms).
  * Scoping (issue 3): admins and operators join `rooms.all`, a manager only `rooms.site(id)` of
- * their sites. When a user changes, their sockets are re-scoped at once (new rooms, fresh
+ * their sites and the scope room of that site set (dashboard/live-scopes.ts). When a user changes, their sockets are re-scoped at once (new rooms, fresh
  * snapshots); a removed user or a changed password ends them. Sessions (issue #6 item 5): a
  * cross-origin handshake is refused, and a socket whose session is logged out or expires is ended
  * by the session sweep (dashboard/live-session-guard.ts).
@@ -21,6 +21,7 @@ import type { Logger } from '../shared/log.ts';
 import { type ClientToServerEvents, rooms, type ServerToClientEvents } from '../shared/socket-events.ts';
 import type { AlarmCache } from './alarm-cache.ts';
 import { CROSS_SITE_ERROR } from './csrf.ts';
+import { LiveScopes } from './live-scopes.ts';
 import { isSameOriginHandshake, startSessionSweep } from './live-session-guard.ts';
 import type { LiveState } from './live-state.ts';
 import type { DashboardMetrics } from './metrics.ts';
@@ -88,6 +89,8 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
   const { sessions, live, alarms, users, registry, logger, metrics } = options;
   const io: LiveServer = new Server(httpServer, { path: '/socket.io', serveClient: false });
   const maxPendingPackets = options.maxPendingPackets ?? 8;
+  const scopes = new LiveScopes();
+  io.of('/').adapter.on('delete-room', (room: string) => scopes.forget(room));
   /** Sockets that missed a batch: they get a snapshot once drained. */
   const behind = new Set<string>();
 
@@ -124,11 +127,15 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
     return sites.length;
   };
 
-  /** Leaves every scoped room and joins the ones `user` may see now. */
+  /**
+   * Leaves every scoped room and joins the ones `user` may see now: a manager its site rooms
+   * (alarms, removals) and the scope room of its site set (one site batch per tick).
+   */
   const joinRooms = (socket: LiveSocket, user: PublicUser) => {
     for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
     if (user.role === 'manager') {
       for (const siteId of user.sites ?? []) if (registry.getSite(siteId)) socket.join(rooms.site(siteId));
+      socket.join(scopes.roomFor(user.sites ?? []));
     } else {
       socket.join(rooms.all);
     }
@@ -211,12 +218,11 @@ export function attachLiveSocket(httpServer: HttpServer, options: LiveSocketOpti
       io.to(rooms.all).except(skip).emit('sites:update', updated);
       metrics.socketBatches.inc({ event: 'sites:update' });
       metrics.socketSites.inc(updated.length);
-      for (const view of updated) {
-        // Manager rooms: only emit where someone listens on this node (adapter rooms are local).
-        if (io.sockets.adapter.rooms.has(rooms.site(view.id))) {
-          io.to(rooms.site(view.id)).except(skip).emit('sites:update', [view]);
-          metrics.socketBatches.inc({ event: 'sites:update' });
-        }
+      // One batch per manager scope with a socket on this node (adapter rooms are local).
+      for (const [room, batch] of scopes.batches(updated)) {
+        if (!io.sockets.adapter.rooms.has(room)) continue;
+        io.to(room).except(skip).emit('sites:update', batch);
+        metrics.socketBatches.inc({ event: 'sites:update' });
       }
     }
     if (removed.length) {

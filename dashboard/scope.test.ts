@@ -309,6 +309,22 @@ describe('a venue manager over socket.io', () => {
     expect(seenAlarms).not.toContain(busAlarm.id);
   });
 
+  it('sends each socket of a manager one batch per tick with all of its sites, and none of the others', async () => {
+    await createManager({ ...MANAGER, sites: [pasarTos.id, busK1.id] });
+    const token = await d.login(MANAGER.username, MANAGER.password);
+    const tabs = [openSocket(token), openSocket(token)];
+    await Promise.all(tabs.map((tab) => next(tab, 'sites:snapshot')));
+    const batches: string[][][] = tabs.map(() => []);
+    for (const [i, tab] of tabs.entries())
+      tab.on('sites:update', (batch) => batches[i]!.push(batch.map((v) => v.id).sort()));
+
+    // Both sites change in one live frame, so in one tick.
+    const frame = { states: [state(pasarTos.id, 11), state(busK1.id, 12)] };
+    await ingest.client.publishAsync(topics.liveSiteStates(), JSON.stringify(frame), { qos: 0 });
+    await expect.poll(() => batches.map((b) => b.length)).toEqual([1, 1]);
+    for (const b of batches) expect(b).toEqual([[busK1.id, pasarTos.id].sort()]);
+  });
+
   it('re-scopes a connected manager when their sites change, and ends the socket when the user is removed', async () => {
     await createManager();
     const manager = openSocket(await d.login(MANAGER.username, MANAGER.password));

@@ -29,4 +29,10 @@ export interface ClientToServerEvents {
 export const rooms = {
   all: 'sites:all',
   site: (siteId: string) => `site:${siteId}`,
+  /**
+   * Sockets that see exactly the same sites (a manager's, by a hash of the sorted site ids): each
+   * gets one `sites:update` batch per tick holding all of its sites' changes, instead of one per
+   * site room (dashboard/live-scopes.ts).
+   */
+  scope: (key: string) => `scope:${key}`,
 } as const;
