@@ -86,6 +86,16 @@ export function brokerMetrics(registry: Registry) {
       'Connections closed for a bad packet: by the packet guard (announced size over MQTT_MAX_PACKET_BYTES, malformed length) or the MQTT parser (malformed-packet)',
       ['reason'],
     ),
+    publishesHeld: counter(
+      registry,
+      'jagajarak_broker_publishes_held_total',
+      'Device PUBLISH packets held because a connected durable consumer (ingest) is behind (broker/consumer-backpressure.ts)',
+    ),
+    publishesHolding: gauge(
+      registry,
+      'jagajarak_broker_publishes_holding',
+      'Device PUBLISH packets held now for a consumer that is behind',
+    ),
     rateLimited: counter<'action'>(
       registry,
       'jagajarak_broker_rate_limited_total',

@@ -59,6 +59,17 @@ export const brokerConfigSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Messages queued for a CONNECTED durable consumer (ingest) above which device publishes are
+   * held until it catches up (broker/consumer-backpressure.ts); 0 turns it off. Under the queue
+   * bound, so the devices slow down before anything acknowledged could be dropped.
+   */
+  MQTT_BACKPRESSURE_QUEUE: z.coerce.number().int().min(0).default(50_000),
+  /**
+   * Longest one device publish is held for a consumer that is behind; then it is queued anyway.
+   * aedes keeps reading a held connection (PINGREQ included), so keepalives do not expire.
+   */
+  MQTT_BACKPRESSURE_MAX_HOLD_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
   ...securityEnv,
   ...logEnv,
   /** `/metrics` and `/healthz` of the standalone broker (shared/ops-server.ts); OPS_PORT 0 = off. */

@@ -29,6 +29,7 @@ import { brokerMetrics, CLIENT_KINDS } from './broker-metrics.ts';
 import { createBrokerSecurity, RateLimitedError } from './broker-security.ts';
 import { classifyClientError } from './client-errors.ts';
 import type { BrokerConfig } from './config.ts';
+import { ConsumerBackpressure } from './consumer-backpressure.ts';
 import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
 import { guardConnection } from './packet-guard.ts';
 import { loadTlsOptions } from './tls.ts';
@@ -98,6 +99,17 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     metrics,
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  const backpressure = new ConsumerBackpressure({
+    consumers: config.MQTT_DURABLE_SESSIONS.map((session) => session.clientId),
+    depth: (clientId) => persistence?.queueDepth(clientId) ?? 0,
+    // aedes keeps its connected clients by id but does not type the map.
+    connected: (clientId) =>
+      (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.connected ===
+      true,
+    highWater: config.MQTT_BACKPRESSURE_QUEUE,
+    maxHoldMs: config.MQTT_BACKPRESSURE_MAX_HOLD_MS,
+    metrics: { held: metrics.publishesHeld, holding: metrics.publishesHolding },
   });
   const connects = new WeakMap<Client, ConnectInfo>();
   const identities = new WeakMap<Client, Identity>();
@@ -171,12 +183,24 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
           : decidePublish(identity, packet);
       if (decision.ok) {
         packet.retain = decision.retain;
-        if (
-          client &&
-          identity?.kind === 'device' &&
-          security.pace(client, identity.deviceId, packet, callback)
-        )
+        if (client && identity?.kind === 'device') {
+          // Paced first (a flooding device is disconnected by the rate limit, so what is held
+          // below stays bounded), then held while ingest is behind.
+          const isWill = packet === (client as unknown as { will?: unknown }).will;
+          const admit = (err: Error | null) => {
+            if (
+              err ||
+              isWill ||
+              !backpressure.hold(
+                () => client.closed,
+                () => callback(null),
+              )
+            )
+              callback(err);
+          };
+          if (!security.pace(client, identity.deviceId, packet, admit)) admit(null);
           return;
+        }
         callback(null);
         return;
       }
@@ -417,6 +441,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     metrics.clientsConnected.set(0);
     for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
     security.stop();
+    backpressure.stop();
     tcp = mqtts = http = wss = undefined;
   }
 
