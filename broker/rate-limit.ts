@@ -6,9 +6,9 @@
  * only accept a PUBLISH or close the connection ([MQTT-3.3.5-2]). Acknowledging and dropping a
  * QoS 1 message would lose data the device believes delivered. So a message over the limit is
  * *paced*: the broker holds it (and with it the PUBACK) until the bucket has earned its token.
- * aedes reads a connection's next chunk only once every packet of the current one is handled, so
- * holding messages back is TCP backpressure: the device slows to the allowed rate and loses
- * nothing. QoS 0 is paced the same way rather than dropped, since aedes has no silent drop.
+ * A device whose in-flight window is full waits for that PUBACK, so it slows to the allowed rate
+ * and loses nothing. (aedes keeps reading a connection while one of its packets is held, measured
+ * in broker/consumer-backpressure.test.ts: the missing PUBACK, not TCP, is what slows a device.) QoS 0 is paced the same way rather than dropped, since aedes has no silent drop.
  * Only sustained excess, a device that has more than MQTT_DEVICE_BURST messages waiting (it
  * ignores backpressure, or pipelines far more than any real firmware's in-flight window), is
  * disconnected: its unacknowledged QoS 1 messages stay in its own buffer and are resent after it
