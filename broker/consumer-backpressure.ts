@@ -55,7 +55,7 @@ interface Held {
  */
 export class ConsumerBackpressure {
   private readonly held: Held[] = [];
-  private congested = false;
+  private behind = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly lowWater: number;
   private readonly maxHoldMs: number;
@@ -89,13 +89,18 @@ export class ConsumerBackpressure {
     this.timer = undefined;
   }
 
+  /** True while publishes are being held (checked before building anything to hold one with). */
+  congested(): boolean {
+    return this.options.highWater > 0 && this.isCongested();
+  }
+
   /** With hysteresis: congested above highWater until every connected queue is under lowWater. */
   private isCongested(): boolean {
-    const limit = this.congested ? this.lowWater : this.options.highWater;
-    this.congested = this.options.consumers.some(
+    const limit = this.behind ? this.lowWater : this.options.highWater;
+    this.behind = this.options.consumers.some(
       (id) => this.options.connected(id) && this.options.depth(id) > limit,
     );
-    return this.congested;
+    return this.behind;
   }
 
   private check(): void {

@@ -184,13 +184,17 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       if (decision.ok) {
         packet.retain = decision.retain;
         if (client && identity?.kind === 'device') {
-          // Paced first (a flooding device is disconnected by the rate limit, so what is held
-          // below stays bounded), then held while ingest is behind.
+          // The common path allocates nothing per message: only while ingest is behind is a
+          // publish paced first (a flooding device is disconnected by the rate limit, so what
+          // is held stays bounded) and then held.
           const isWill = packet === (client as unknown as { will?: unknown }).will;
-          const admit = (err: Error | null) => {
+          if (isWill || !backpressure.congested()) {
+            if (!security.pace(client, identity.deviceId, packet, callback)) callback(null);
+            return;
+          }
+          const hold = (err: Error | null) => {
             if (
               err ||
-              isWill ||
               !backpressure.hold(
                 () => client.closed,
                 () => callback(null),
@@ -198,7 +202,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
             )
               callback(err);
           };
-          if (!security.pace(client, identity.deviceId, packet, admit)) admit(null);
+          if (!security.pace(client, identity.deviceId, packet, hold)) hold(null);
           return;
         }
         callback(null);

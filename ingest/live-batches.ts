@@ -19,8 +19,8 @@ export function liveBatches(states: readonly SiteState[], maxBytes = LIVE_BATCH_
   let parts: string[] = [];
   let bytes = OPEN.length + CLOSE.length;
   for (const state of states) {
-    const { devices: _devices, ...live } = state;
-    const json = JSON.stringify(live);
+    // Ingest passes states built without devices; a copy only for a state that has them.
+    const json = JSON.stringify(state.devices ? { ...state, devices: undefined } : state);
     const size = Buffer.byteLength(json) + 1;
     if (parts.length > 0 && bytes + size > maxBytes) {
       payloads.push(OPEN + parts.join(',') + CLOSE);
