@@ -32,6 +32,7 @@ import type { BrokerConfig } from './config.ts';
 import { ConsumerBackpressure } from './consumer-backpressure.ts';
 import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
 import { guardConnection } from './packet-guard.ts';
+import { usePlainParserBuffers } from './parser-buffers.ts';
 import { loadTlsOptions } from './tls.ts';
 
 /** The WebSocket path mqtt.js and most browser MQTT clients use by default. */
@@ -78,6 +79,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const log = deps.logger ?? silentLogger;
   const metricsRegistry = deps.metrics ?? new Registry();
   const metrics = brokerMetrics(metricsRegistry);
+  usePlainParserBuffers();
   for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
   // Bounded, indexed session queues (docs/queues.md); a cluster passes its own in deps.aedes.
   const persistence = deps.aedes?.persistence
