@@ -109,6 +109,11 @@ export class AlarmEngine {
     );
   }
 
+  /** Whether the last condition a rule reported for (site, type) was a problem. */
+  isPresent(siteId: string, type: AlarmType): boolean {
+    return this.present.has(key(siteId, type));
+  }
+
   /** Applies an operator's command to the current alarm of (site, type). */
   command(siteId: string, type: AlarmType, cmd: AlarmCommand, now: number): CommandResult {
     const k = key(siteId, type);

@@ -227,6 +227,18 @@ describe('device-offline alarm (deadman)', () => {
     expect(actions('device-offline')).toEqual(['raised', 'escalated', 'de-escalated', 'cleared']);
   });
 
+  it("finds new silence on the tick, not on another device's message; ends it on the silent device's own", () => {
+    occupancy('tos-cam', 10, T0 + 1 * MIN);
+    // tos-door has been silent for 5 min, but tos-cam's message does not walk the site's devices.
+    occupancy('tos-cam', 11, T0 + 5 * MIN);
+    expect(alarm('pasar-tos', 'device-offline')).toBeUndefined();
+    tick(T0 + 5 * MIN);
+    expect(alarm('pasar-tos', 'device-offline')?.severity).toBe('warning');
+    // While a device is silent, every message of the site re-evaluates: tos-door's clears at once.
+    countsAt(T0 + 5 * MIN + 1);
+    expect(alarm('pasar-tos', 'device-offline')?.state).toBe('cleared');
+  });
+
   it('does not take a retained replay or a last will as a sign of life', () => {
     tick(T0 + 5 * MIN);
     expect(alarm('pasar-tos', 'device-offline')?.severity).toBe('critical');
