@@ -32,15 +32,15 @@ const OUT_DIR = 'dist';
  * generation (two 16 MiB semi-spaces, all of it touched under load) is a quarter of its RSS, so
  * it runs with 2 MiB semi-spaces (measured: about 30 MiB less RSS at 10,000 devices).
  * The broker keeps ~10 KiB per connection and allocates per packet: 8 MiB semi-spaces (1 MiB
- * cost it 70 % more CPU, session 3) and an old generation that grows by 50 % per major GC
- * instead of V8's adaptive factor (up to 4x), which let a connection burst leave it 60-100 MiB
- * of committed, unused heap. Measured at 10,000 devices (test/bench/README.md, session 4): RSS
- * at connected 263-318 MiB (six runs) -> 226-229 MiB (five runs); CPU per message and publish ->
- * dashboard unchanged within run-to-run noise.
+ * cost it 70 % more CPU, session 3). Measured at 10,000 devices (test/bench/README.md, session
+ * 4): broker + ingest RSS at connected 366-394 MiB over five runs (376-417 without), CPU per
+ * message unchanged within run-to-run noise. `--heap-growing-percent=50` would take another
+ * ~30 MiB (336-357) but keeps V8 marking almost constantly: broker CPU per message +30 % and
+ * publish -> dashboard p99 0.3 -> 1-2 s at 4,000 msg/s, so it is not used.
  */
 export const SERVICE_NODE_FLAGS: Record<ServiceEntry, readonly string[]> = {
   'main.ts': [],
-  'broker/main.ts': ['--max-semi-space-size=8', '--heap-growing-percent=50'],
+  'broker/main.ts': ['--max-semi-space-size=8'],
   'ingest/main.ts': ['--max-semi-space-size=2'],
   'dashboard/main.ts': [],
   'firmware-sim/main.ts': [],
