@@ -33,9 +33,9 @@ const OUT_DIR = 'dist';
  * it runs with 2 MiB semi-spaces (measured: about 30 MiB less RSS at 10,000 devices).
  * The broker keeps ~10 KiB per connection and allocates per packet: 8 MiB semi-spaces (1 MiB
  * cost it 70 % more CPU, session 3). Measured at 10,000 devices (test/bench/README.md, session
- * 4): broker + ingest RSS at connected 366-394 MiB over five runs (376-417 without), CPU per
+ * 4): broker + ingest RSS at connected 362-394 MiB over six runs (376-417 without), CPU per
  * message unchanged within run-to-run noise. `--heap-growing-percent=50` would take another
- * ~30 MiB (336-357) but keeps V8 marking almost constantly: broker CPU per message +30 % and
+ * ~30 MiB (336-353) but keeps V8 marking almost constantly: broker CPU per message +30 % and
  * publish -> dashboard p99 0.3 -> 1-2 s at 4,000 msg/s, so it is not used.
  */
 export const SERVICE_NODE_FLAGS: Record<ServiceEntry, readonly string[]> = {

@@ -129,7 +129,7 @@ export class AlarmMonitor {
       );
     if (msg.stream === 'temperature' && msg.payload.kind === 'body' && outcome !== 'stale')
       this.fever.reading(site.id, msg.deviceId, msg.payload.celsius, now, s);
-    this.evaluateRules(site, s, now, { deadman: this.engine.isPresent(site.id, 'device-offline') });
+    this.evaluateRules(site, s, now, this.engine.isPresent(site.id, 'device-offline'));
   }
 
   /** Capacity follows the site's level (level machine, thresholds per site); `unknown` changes nothing. */
@@ -192,7 +192,7 @@ export class AlarmMonitor {
    * site's devices, 8 % of ingest's CPU at 10,000 devices) runs only while the site has silent
    * devices; new silence is found by the tick (LEVEL_TICK_MS, against minutes of offlineAfterMs).
    */
-  private evaluateRules(site: Site, s: AlarmSettings, now: number, { deadman } = { deadman: true }): void {
+  private evaluateRules(site: Site, s: AlarmSettings, now: number, deadman = true): void {
     this.apply(site.id, 'fever', this.fever.condition(site.id, now, s), now);
     this.apply(site.id, 'sensor-fault', this.faults.condition(site.id, now, s.faultClearMs), now);
     if (!deadman) return;
