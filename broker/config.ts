@@ -70,6 +70,13 @@ export const brokerConfigSchema = z.object({
    * aedes keeps reading a held connection (PINGREQ included), so keepalives do not expire.
    */
   MQTT_BACKPRESSURE_MAX_HOLD_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
+  /**
+   * At a stop, how long connected durable consumers (ingest) get to acknowledge what the broker
+   * holds for them, after every other client is closed (broker/stop-drain.ts). The embedded
+   * persistence is in memory: what is left then is lost. Under an orchestrator's stop grace
+   * period (docker: 10 s). 0 = close at once.
+   */
+  MQTT_STOP_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   ...securityEnv,
   ...logEnv,
   /** `/metrics` and `/healthz` of the standalone broker (shared/ops-server.ts); OPS_PORT 0 = off. */

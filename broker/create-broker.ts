@@ -33,6 +33,7 @@ import { ConsumerBackpressure } from './consumer-backpressure.ts';
 import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
 import { guardConnection } from './packet-guard.ts';
 import { usePlainParserBuffers } from './parser-buffers.ts';
+import { drainDurableSessions } from './stop-drain.ts';
 import { loadTlsOptions } from './tls.ts';
 
 /** The WebSocket path mqtt.js and most browser MQTT clients use by default. */
@@ -53,7 +54,11 @@ export interface Broker {
    * resolves with the ports bound (useful with port 0). `mqttPort` is 0 with MQTT_TLS_ONLY.
    */
   start(): Promise<{ mqttPort: number; wsPort: number; mqttsPort?: number }>;
-  /** Closes listeners and every connection (last wills are published), then aedes. One cycle only. */
+  /**
+   * Closes listeners and every client but the durable consumers (last wills are published), lets
+   * connected consumers acknowledge their queues (stop-drain.ts, MQTT_STOP_DRAIN_MS), then closes
+   * them and aedes. One cycle only: later calls return the first call's promise.
+   */
   stop(): Promise<void>;
   readonly aedes: Aedes;
   readonly registry: RegistryReplica;
@@ -425,12 +430,31 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     }
   }
 
-  async function stop(): Promise<void> {
+  let stopping: Promise<void> | undefined;
+  function stop(): Promise<void> {
+    stopping ??= shutdown();
+    return stopping;
+  }
+
+  async function shutdown(): Promise<void> {
     const closing = [tcp, mqtts, http]
       .filter((s) => s?.listening)
       .map((s) => new Promise<void>((r) => s!.close(() => r())));
-    for (const ws of wss?.clients ?? []) ws.terminate();
     wss?.close();
+    if (!aedes.closed) {
+      const left = await drainDurableSessions({
+        clients: () => Object.values((aedes as unknown as { clients: Record<string, Client> }).clients),
+        consumers: config.MQTT_DURABLE_SESSIONS.map((session) => session.clientId),
+        depth: (clientId) => persistence?.queueDepth(clientId) ?? 0,
+        timeoutMs: config.MQTT_STOP_DRAIN_MS,
+      });
+      if (persistence && Object.keys(left).length > 0)
+        log.warn(
+          { left, drainMs: config.MQTT_STOP_DRAIN_MS },
+          'broker stopping with messages no durable consumer acknowledged: they are lost (in-memory sessions)',
+        );
+    }
+    for (const ws of wss?.clients ?? []) ws.terminate();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const socket of sockets) socket.destroy();
     http?.closeAllConnections();
