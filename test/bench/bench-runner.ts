@@ -24,6 +24,8 @@ const PROBE_SITE = 'bench-probe-site';
 const PROBE_DEVICE = 'bench-probe';
 const PROBE_EVERY_MS = 50;
 const INFLUX_POLL_MS = 50;
+/** Time from the last device connected to the steady-state memory sample. */
+const SETTLE_MS = 5_000;
 
 type Log = (line: string) => void;
 
@@ -187,6 +189,16 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const connectS = (Date.now() - connectStart) / 1000;
     const atConnected = { broker: procSample(broker.pid), ingest: procSample(ingest.pid) };
     log(`  connected in ${connectS.toFixed(1)} s`);
+    // Steady state: the broker compacts its heap at the first second without connects
+    // (broker/heap-settle.ts), ingest has routed every birth message.
+    await sleep(SETTLE_MS);
+    const settled = { broker: procSample(broker.pid), ingest: procSample(ingest.pid) };
+    const mib = (x: { rssBytes: number } | undefined) => (x?.rssBytes ?? 0) / 2 ** 20;
+    log(
+      `  broker + ingest ${(mib(atConnected.broker) + mib(atConnected.ingest)).toFixed(0)} MiB at connected, ` +
+        `${(mib(settled.broker) + mib(settled.ingest)).toFixed(0)} MiB ${SETTLE_MS / 1000} s later ` +
+        `(broker ${mib(settled.broker).toFixed(0)}, ingest ${mib(settled.ingest).toFixed(0)})`,
+    );
     partial.connect = {
       devices: config.devices,
       seconds: connectS,
@@ -308,8 +320,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         name: s.name,
         cpuSPer1000: per1000((cpuAfter.get(s.name) ?? 0) - (cpuBefore.get(s.name) ?? 0)),
         peakRssMiB: sample ? sample.peakRssBytes / 2 ** 20 : null,
-        rssAtConnectedMiB:
-          s.name === 'broker' || s.name === 'ingest' ? (atConnected[s.name]?.rssBytes ?? 0) / 2 ** 20 : null,
+        rssAtConnectedMiB: s.name === 'broker' || s.name === 'ingest' ? mib(atConnected[s.name]) : null,
+        rssSettledMiB: s.name === 'broker' || s.name === 'ingest' ? mib(settled[s.name]) : null,
       };
     });
     const influxSample = influxPid ? procSample(influxPid) : undefined;
@@ -318,12 +330,14 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       cpuSPer1000: influxPid ? per1000(influxCpuAfter - influxCpuBefore) : null,
       peakRssMiB: influxSample ? influxSample.peakRssBytes / 2 ** 20 : null,
       rssAtConnectedMiB: null,
+      rssSettledMiB: null,
     });
     serviceFigures.push({
       name: 'generator (workers + bench)',
       cpuSPer1000: per1000(genCpuAfter - genCpuBefore),
       peakRssMiB: (afterC.rss + process.memoryUsage.rss()) / 2 ** 20,
       rssAtConnectedMiB: null,
+      rssSettledMiB: null,
     });
     const rejected = await influxQuery(influxUrl, DATABASE, 'SELECT count("error") FROM "rejected"')
       .then((rows) => (rows[0]?.count as number | undefined) ?? 0)
@@ -348,8 +362,9 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         devices: config.devices,
         connected: atConnected.broker ? config.devices : 0,
         seconds: connectS,
-        brokerPlusIngestRssMiB:
-          ((atConnected.broker?.rssBytes ?? 0) + (atConnected.ingest?.rssBytes ?? 0)) / 2 ** 20,
+        brokerPlusIngestRssMiB: mib(atConnected.broker) + mib(atConnected.ingest),
+        brokerPlusIngestSettledRssMiB: mib(settled.broker) + mib(settled.ingest),
+        settledAfterS: SETTLE_MS / 1000,
       },
       latency: {
         targetRate: config.latencyRate,

@@ -13,13 +13,24 @@ export interface ServiceFigures {
   peakRssMiB: number | null;
   /** Resident memory once every device was connected (broker and ingest). */
   rssAtConnectedMiB: number | null;
+  /** The same, `connect.settledAfterS` later, with every device still connected and idle. */
+  rssSettledMiB: number | null;
 }
 
 export interface BenchReport {
   at: string;
   quick: boolean;
   settings: Record<string, number | boolean>;
-  connect: { devices: number; connected: number; seconds: number; brokerPlusIngestRssMiB: number };
+  connect: {
+    devices: number;
+    connected: number;
+    seconds: number;
+    /** At the moment the last device connected: the tail of the connect burst is still in it. */
+    brokerPlusIngestRssMiB: number;
+    /** Steady state with every device connected: what the 400 MB target is judged on. */
+    brokerPlusIngestSettledRssMiB: number;
+    settledAfterS: number;
+  };
   latency: {
     targetRate: number;
     achievedRate: number;
@@ -68,11 +79,12 @@ export function formatTable(r: BenchReport): string {
   const l = r.latency;
   const rows: Array<[string, string, string]> = [
     ['devices connected', `${n(r.connect.connected)} in ${n(r.connect.seconds, 1)} s`, ''],
+    ['broker + ingest RSS at connected', `${n(r.connect.brokerPlusIngestRssMiB)} MiB`, ''],
     [
-      'broker + ingest RSS at connected',
-      `${n(r.connect.brokerPlusIngestRssMiB)} MiB`,
+      `broker + ingest RSS ${n(r.connect.settledAfterS)} s later`,
+      `${n(r.connect.brokerPlusIngestSettledRssMiB)} MiB`,
       r.connect.devices >= 10_000
-        ? `< 400 MB (${n(TARGET_RSS_MIB, 1)} MiB): ${ok(r.connect.brokerPlusIngestRssMiB < TARGET_RSS_MIB)}`
+        ? `< 400 MB (${n(TARGET_RSS_MIB, 1)} MiB): ${ok(r.connect.brokerPlusIngestSettledRssMiB < TARGET_RSS_MIB)}`
         : '',
     ],
     [
