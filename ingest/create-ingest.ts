@@ -21,7 +21,7 @@ import { Registry } from 'prom-client';
 import { type Alarm, type AlarmType, type ControlReply, SYSTEM_ACTOR } from '../shared/alarms.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { FORECAST_FIT_DAYS } from '../shared/forecast.ts';
-import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
+import { type Logger, silentLogger } from '../shared/log.ts';
 import { connectService } from '../shared/mqtt-service.ts';
 import { RegistryReplica } from '../shared/registry-replica.ts';
 import { LEVELS } from '../shared/registry-schemas.ts';
@@ -36,12 +36,12 @@ import { ForecastAlarms } from './alarms/forecast-rule.ts';
 import type { IngestConfig } from './config.ts';
 import { createControlHandler } from './control-handler.ts';
 import { type Correction, CountCorrections } from './count-corrections.ts';
+import { DeadLetters } from './dead-letters.ts';
 import { ForecastModels } from './forecast-models.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
-import { liveBatches } from './live-batches.ts';
-import { correctionPoint, readingPoint, rejectedPoint, siteStatePoint } from './points.ts';
+import { correctionPoint, readingPoint } from './points.ts';
 import { SiteTracker } from './site-tracker.ts';
-import { StatePacer } from './state-pacer.ts';
+import { StatePublisher } from './state-publisher.ts';
 import { restoreSiteState } from './state-restore.ts';
 import { validateMessage } from './validate-message.ts';
 
@@ -64,7 +64,6 @@ export interface IngestEvents {
   reply: [reply: ControlReply];
 }
 
-const MAX_REJECTION_KEYS = 10_000;
 /** Control requests held while ingest is starting; more are dropped (their sender times out). */
 const MAX_PENDING_CONTROL = 1000;
 /** How long stop() waits for the store to confirm what it may still acknowledge to the broker. */
@@ -114,7 +113,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       metrics,
       onCorrected: (siteId, correction) => {
         markChanged(siteId);
-        flushStates();
+        states.flush();
         events.emit('correction', correction);
       },
     },
@@ -140,17 +139,29 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   });
   let restoredSites: string[] = [];
   const pendingControl: Array<[string, Buffer]> = [];
-  const dirty = new Set<string>();
-  const history = new StatePacer(config.stateStoreMs ?? 1000);
-  const retained = new StatePacer(config.stateRetainMs ?? 1000);
-  /** Rejections per `reason|deviceId`, bounded (Prometheus gets the reason only: device ids are unbounded). */
-  const rejections = new Map<string, number>();
-  const limitLog = rateLimitedLog();
+  const states = new StatePublisher(
+    {
+      registry,
+      tracker,
+      store,
+      clock,
+      metrics,
+      publish: (topic, payload, options) => dataClient?.publish(topic, payload, options),
+      onState: (state) => events.emit('state', state),
+    },
+    { storeMs: config.stateStoreMs ?? 1000, retainMs: config.stateRetainMs ?? 1000 },
+  );
+  const deadLetters = new DeadLetters({
+    store,
+    clock,
+    log,
+    metrics,
+    onRejected: (reason, deviceId, error) => events.emit('rejected', reason, deviceId, error),
+  });
   let registryClient: MqttClient | undefined;
   let dataClient: MqttClient | undefined;
   let timers: NodeJS.Timeout[] = [];
   let lastRegistryAt = 0;
-  let lastRejectTs = 0;
   let ready = false;
   let markReady: () => void = () => {};
   let readyPromise = new Promise<void>((resolve) => {
@@ -163,9 +174,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       return;
     }
     tracker.forget(id);
-    history.forget(id);
-    retained.forget(id);
-    dirty.delete(id);
+    states.forget(id);
     monitor.siteRemoved(id, clock.now());
     forecasts.siteRemoved(id);
     registryClient?.publish(topics.siteState(id), '', { qos: 1, retain: true });
@@ -194,29 +203,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     const now = clock.now();
     tracker.evaluate(siteId, now);
     monitor.capacity(siteId, now);
-    dirty.add(siteId);
-  }
-
-  function reject(
-    topic: string,
-    payload: Buffer,
-    reason: string,
-    error: string,
-    deviceId: string | undefined,
-  ): void {
-    const now = clock.now();
-    metrics.rejected.inc({ reason });
-    const key = `${reason}|${deviceId ?? 'unknown'}`;
-    if (rejections.has(key) || rejections.size < MAX_REJECTION_KEYS)
-      rejections.set(key, (rejections.get(key) ?? 0) + 1);
-    // InfluxDB keeps one point per series and timestamp: a burst of rejections within one
-    // millisecond would overwrite each other, so dead letters get strictly increasing times.
-    lastRejectTs = Math.max(now, lastRejectTs + 1);
-    store.write(rejectedPoint(topic, payload, reason, error, deviceId, lastRejectTs));
-    limitLog(key, (suppressed) =>
-      log.warn({ reason, deviceId, topic: topic.slice(0, 200), error, suppressed }, 'message rejected'),
-    );
-    events.emit('rejected', reason, deviceId, error);
+    states.changed(siteId);
   }
 
   function onDeviceMessage(topic: string, payload: Buffer, retained: boolean): void {
@@ -226,7 +213,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
         // A provisioned device sending garbage is still alive (deadman), just broken.
         if (v.deviceId && !retained && registry.devices.has(v.deviceId))
           monitor.heard(v.deviceId, clock.now());
-        reject(topic, payload, v.reason, v.error, v.deviceId);
+        deadLetters.reject(topic, payload, v.reason, v.error, v.deviceId);
         return;
       }
       const now = clock.now();
@@ -267,45 +254,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     }
   }
 
-  /** Writes the site's current state to the store, stamped `at`. */
-  function storeState(siteId: string, at: number): void {
-    const state = tracker.snapshot(siteId, { devices: false });
-    const site = registry.sites.get(siteId);
-    const point = state && site ? siteStatePoint(state, site, at) : undefined;
-    if (point) store.write(point);
-  }
-
-  function flushStates(): void {
-    const now = clock.now();
-    for (const [id, at] of history.due(now)) storeState(id, at);
-    for (const [id] of retained.due(now)) publishRetained(id);
-    if (dirty.size === 0) return;
-    const changed: SiteState[] = [];
-    for (const id of dirty) {
-      const state = tracker.snapshot(id, { devices: false });
-      if (!state || !registry.sites.has(id)) continue;
-      changed.push(state);
-      if (retained.offer(id, state.level, now)) publishRetained(id);
-      if (history.offer(id, state.level, now)) storeState(id, now);
-      metrics.statePublishes.inc();
-      events.emit('state', state);
-    }
-    dirty.clear();
-    // QoS 0: a live frame lost on a reconnect is superseded by the next one or the retained state.
-    for (const payload of liveBatches(changed))
-      dataClient?.publish(topics.liveSiteStates(), payload, { qos: 0 });
-  }
-
-  /** The site's retained state: what a new subscriber (a dashboard starting) gets at once. */
-  function publishRetained(id: string, state = tracker.snapshot(id)): void {
-    if (!state || !registry.sites.has(id)) return;
-    dataClient?.publish(topics.siteState(id), JSON.stringify(state), { qos: 1, retain: true });
-  }
-
   function tick(): void {
     const now = clock.now();
     for (const id of tracker.tick(now)) {
-      dirty.add(id);
+      states.changed(id);
       monitor.capacity(id, now);
     }
     corrections.tick(now);
@@ -381,7 +333,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     /** Device messages acknowledged to the broker after the store had them, and waiting now (ack-gate.ts). */
     acks: () => ({ ...ackGate.stats, unacked: ackGate.unacked }),
     /** Rejection counts per reason and device. */
-    rejections: () => new Map(rejections),
+    rejections: () => deadLetters.counts(),
     /** Both MQTT connections are up (the ops server's /healthz). */
     connected: () => Boolean(registryClient?.connected && dataClient?.connected),
     /** Resolves once the queued forecast model refits are done (tests). */
@@ -442,7 +394,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       markReady();
       for (const [topic, payload] of pendingControl.splice(0)) handleControl(topic, payload);
       await subscribed;
-      timers = [setInterval(flushStates, config.stateFlushMs), setInterval(tick, config.levelTickMs)];
+      timers = [
+        setInterval(() => states.flush(), config.stateFlushMs),
+        setInterval(tick, config.levelTickMs),
+      ];
       log.info(
         {
           sites: registry.sites.size,
@@ -460,9 +415,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       for (const t of timers) clearInterval(t);
       await forecastModels.stop();
       timers = [];
-      flushStates();
-      for (const [id, at] of history.drain()) storeState(id, at);
-      for (const [id] of retained.drain()) publishRetained(id);
+      states.drain();
       // What the store does not confirm in time stays with the broker for the next ingest.
       await ackGate.drain(STOP_DRAIN_MS);
       await Promise.all([dataClient?.endAsync(), registryClient?.endAsync()]);
