@@ -71,8 +71,9 @@ export const brokerConfigSchema = z.object({
    */
   MQTT_BACKPRESSURE_MAX_HOLD_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
   /**
-   * Connections in one burst after which, at the first second without any, the broker runs one
-   * compacting garbage collection (broker/heap-settle.ts; needs node's `--expose-gc`). 0 = never.
+   * Connections in one burst after which, from the first second without any, the broker returns
+   * the burst's garbage heap to the system with a few full collections, one a second
+   * (broker/heap-settle.ts; needs node's `--expose-gc`). 0 = never.
    */
   MQTT_HEAP_SETTLE_CONNECTS: z.coerce.number().int().min(0).default(1_000),
   /**

@@ -189,8 +189,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const connectS = (Date.now() - connectStart) / 1000;
     const atConnected = { broker: procSample(broker.pid), ingest: procSample(ingest.pid) };
     log(`  connected in ${connectS.toFixed(1)} s`);
-    // Steady state: the broker compacts its heap at the first second without connects
-    // (broker/heap-settle.ts), ingest has routed every birth message.
+    // Steady state: from the first second without connects the broker returns the burst's
+    // garbage heap (broker/heap-settle.ts), and ingest has handled every birth message.
     await sleep(SETTLE_MS);
     const settled = { broker: procSample(broker.pid), ingest: procSample(ingest.pid) };
     const mib = (x: { rssBytes: number } | undefined) => (x?.rssBytes ?? 0) / 2 ** 20;

@@ -25,6 +25,11 @@ describe('npm run bench -- --quick', () => {
       if (parsed.help) throw new Error('unexpected --help');
       const report = await runBench(parsed.config, () => {});
       expect(report.connect.connected).toBe(300);
+      // Both memory samples, the steady one taken while every device is still connected.
+      expect(report.connect.brokerPlusIngestRssMiB).toBeGreaterThan(0);
+      expect(report.connect.brokerPlusIngestSettledRssMiB).toBeGreaterThan(0);
+      for (const s of report.services.filter((s) => s.name === 'broker' || s.name === 'ingest'))
+        expect(s.rssSettledMiB).toBeGreaterThan(0);
       expect(report.throughput.sent).toBeGreaterThan(0);
       expect(report.throughput.notStored).toBe(0);
       expect(report.throughput.rejected).toBe(0);
