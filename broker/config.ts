@@ -71,12 +71,6 @@ export const brokerConfigSchema = z.object({
    */
   MQTT_BACKPRESSURE_MAX_HOLD_MS: z.coerce.number().int().min(10).max(600_000).default(60_000),
   /**
-   * Connections in one burst after which, from the first second without any, the broker returns
-   * the burst's garbage heap to the system with a few full collections, one a second
-   * (broker/heap-settle.ts; needs node's `--expose-gc`). 0 = never.
-   */
-  MQTT_HEAP_SETTLE_CONNECTS: z.coerce.number().int().min(0).default(1_000),
-  /**
    * At a stop, how long connected durable consumers (ingest) get to acknowledge what the broker
    * holds for them, after every other client is closed (broker/stop-drain.ts). The embedded
    * persistence is in memory: what is left then is lost. Under an orchestrator's stop grace

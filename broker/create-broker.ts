@@ -31,7 +31,6 @@ import { classifyClientError } from './client-errors.ts';
 import type { BrokerConfig } from './config.ts';
 import { ConsumerBackpressure } from './consumer-backpressure.ts';
 import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
-import { HeapSettler } from './heap-settle.ts';
 import { guardConnection } from './packet-guard.ts';
 import { usePlainParserBuffers } from './parser-buffers.ts';
 import { drainDurableSessions } from './stop-drain.ts';
@@ -261,10 +260,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     },
   });
 
-  const settler = new HeapSettler({ minConnects: config.MQTT_HEAP_SETTLE_CONNECTS, log });
-
   const onClient = (client: Client) => {
-    settler.connected();
     const identity = identities.get(client);
     if (!identity) return;
     auth.claim(client.id, identity);
@@ -357,7 +353,6 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       registry.on('invalid', onInvalidRecord);
       auth.attach();
       aedes.on('client', onClient);
-      settler.start();
       aedes.on('clientDisconnect', onClientDisconnect);
       aedes.on('clientError', onClientError);
       aedes.on('connectionError', onConnectionError);
@@ -477,7 +472,6 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
     security.stop();
     backpressure.stop();
-    settler.stop();
     tcp = mqtts = http = wss = undefined;
   }
 

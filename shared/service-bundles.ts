@@ -36,13 +36,13 @@ const OUT_DIR = 'dist';
  * 4): broker + ingest RSS at connected 362-394 MiB over six runs (376-417 without), CPU per
  * message unchanged within run-to-run noise. `--heap-growing-percent=50` would take another
  * ~30 MiB (336-353) but keeps V8 marking almost constantly: broker CPU per message +30 % and
- * publish -> dashboard p99 0.3 -> 1-2 s at 4,000 msg/s, so it is not used. `--expose-gc` lets
- * the broker return a connection burst's garbage heap once the burst is over
- * (broker/heap-settle.ts): broker RSS at 10,000 devices about 40 MiB lower (session 5).
+ * publish -> dashboard p99 0.3 -> 1-2 s at 4,000 msg/s, so it is not used. Returning a connect
+ * burst's garbage heap with forced collections (session 5, test/bench/README.md) took another
+ * ~60 MiB but doubled p99 at 1,000 msg/s, so it is not used either.
  */
 export const SERVICE_NODE_FLAGS: Record<ServiceEntry, readonly string[]> = {
   'main.ts': [],
-  'broker/main.ts': ['--max-semi-space-size=8', '--expose-gc'],
+  'broker/main.ts': ['--max-semi-space-size=8'],
   'ingest/main.ts': ['--max-semi-space-size=2'],
   'dashboard/main.ts': [],
   'firmware-sim/main.ts': [],

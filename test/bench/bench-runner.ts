@@ -189,14 +189,14 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const connectS = (Date.now() - connectStart) / 1000;
     const atConnected = { broker: procSample(broker.pid), ingest: procSample(ingest.pid) };
     log(`  connected in ${connectS.toFixed(1)} s`);
-    // Steady state: from the first second without connects the broker returns the burst's
-    // garbage heap (broker/heap-settle.ts), and ingest has handled every birth message.
-    await sleep(SETTLE_MS);
+    // Steady state: every device still connected and idle, ingest done with the birth messages.
+    await guard(sleep(SETTLE_MS));
+    const settledAfterS = SETTLE_MS / 1000;
     const settled = { broker: procSample(broker.pid), ingest: procSample(ingest.pid) };
     const mib = (x: { rssBytes: number } | undefined) => (x?.rssBytes ?? 0) / 2 ** 20;
     log(
       `  broker + ingest ${(mib(atConnected.broker) + mib(atConnected.ingest)).toFixed(0)} MiB at connected, ` +
-        `${(mib(settled.broker) + mib(settled.ingest)).toFixed(0)} MiB ${SETTLE_MS / 1000} s later ` +
+        `${(mib(settled.broker) + mib(settled.ingest)).toFixed(0)} MiB ${settledAfterS} s later ` +
         `(broker ${mib(settled.broker).toFixed(0)}, ingest ${mib(settled.ingest).toFixed(0)})`,
     );
     partial.connect = {
@@ -364,7 +364,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         seconds: connectS,
         brokerPlusIngestRssMiB: mib(atConnected.broker) + mib(atConnected.ingest),
         brokerPlusIngestSettledRssMiB: mib(settled.broker) + mib(settled.ingest),
-        settledAfterS: SETTLE_MS / 1000,
+        settledAfterS,
       },
       latency: {
         targetRate: config.latencyRate,
