@@ -107,13 +107,16 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     log,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  // The durable consumers (ingest) and what the broker holds for each: read by the backpressure
+  // while running and by the drain at a stop.
+  const consumers = config.MQTT_DURABLE_SESSIONS.map((session) => session.clientId);
+  const queueDepth = (clientId: string) => persistence?.queueDepth(clientId) ?? 0;
+  // aedes keeps its clients by id but does not type the map.
+  const clientsById = () => (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
   const backpressure = new ConsumerBackpressure({
-    consumers: config.MQTT_DURABLE_SESSIONS.map((session) => session.clientId),
-    depth: (clientId) => persistence?.queueDepth(clientId) ?? 0,
-    // aedes keeps its connected clients by id but does not type the map.
-    connected: (clientId) =>
-      (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.connected ===
-      true,
+    consumers,
+    depth: queueDepth,
+    connected: (clientId) => clientsById()[clientId]?.connected === true,
     highWater: config.MQTT_BACKPRESSURE_QUEUE,
     maxHoldMs: config.MQTT_BACKPRESSURE_MAX_HOLD_MS,
     metrics: { held: metrics.publishesHeld, holding: metrics.publishesHolding },
@@ -443,9 +446,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     wss?.close();
     if (!aedes.closed) {
       const left = await drainDurableSessions({
-        clients: () => Object.values((aedes as unknown as { clients: Record<string, Client> }).clients),
-        consumers: config.MQTT_DURABLE_SESSIONS.map((session) => session.clientId),
-        depth: (clientId) => persistence?.queueDepth(clientId) ?? 0,
+        clients: () => Object.values(clientsById()).filter((client) => client !== undefined),
+        consumers,
+        depth: queueDepth,
         timeoutMs: config.MQTT_STOP_DRAIN_MS,
       });
       if (persistence && Object.keys(left).length > 0)

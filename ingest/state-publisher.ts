@@ -62,14 +62,14 @@ export class StatePublisher {
     const { tracker, registry, metrics } = this.deps;
     const now = this.deps.clock.now();
     for (const [id, at] of this.#history.due(now)) this.#store(id, at);
-    for (const [id] of this.#retained.due(now)) this.publishRetained(id);
+    for (const [id] of this.#retained.due(now)) this.#publishRetained(id);
     if (this.#dirty.size === 0) return;
     const changed: SiteState[] = [];
     for (const id of this.#dirty) {
       const state = tracker.snapshot(id, { devices: false });
       if (!state || !registry.sites.has(id)) continue;
       changed.push(state);
-      if (this.#retained.offer(id, state.level, now)) this.publishRetained(id);
+      if (this.#retained.offer(id, state.level, now)) this.#publishRetained(id);
       if (this.#history.offer(id, state.level, now)) this.#store(id, now);
       metrics.statePublishes.inc();
       this.deps.onState(state);
@@ -83,11 +83,12 @@ export class StatePublisher {
   drain(): void {
     this.flush();
     for (const [id, at] of this.#history.drain()) this.#store(id, at);
-    for (const [id] of this.#retained.drain()) this.publishRetained(id);
+    for (const [id] of this.#retained.drain()) this.#publishRetained(id);
   }
 
   /** The site's retained state: what a new subscriber (a dashboard starting) gets at once. */
-  publishRetained(id: string, state = this.deps.tracker.snapshot(id)): void {
+  #publishRetained(id: string): void {
+    const state = this.deps.tracker.snapshot(id);
     if (!state || !this.deps.registry.sites.has(id)) return;
     this.deps.publish(topics.siteState(id), JSON.stringify(state), { qos: 1, retain: true });
   }
