@@ -31,8 +31,8 @@ import { classifyClientError } from './client-errors.ts';
 import type { BrokerConfig } from './config.ts';
 import { ConsumerBackpressure } from './consumer-backpressure.ts';
 import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
+import { useLeanParsers } from './lean-parsers.ts';
 import { guardConnection } from './packet-guard.ts';
-import { usePlainParserBuffers } from './parser-buffers.ts';
 import { drainDurableSessions } from './stop-drain.ts';
 import { loadTlsOptions } from './tls.ts';
 
@@ -84,7 +84,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const log = deps.logger ?? silentLogger;
   const metricsRegistry = deps.metrics ?? new Registry();
   const metrics = brokerMetrics(metricsRegistry);
-  usePlainParserBuffers();
+  useLeanParsers();
   for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
   // Bounded, indexed session queues (docs/queues.md); a cluster passes its own in deps.aedes.
   const persistence = deps.aedes?.persistence
