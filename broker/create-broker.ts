@@ -18,6 +18,7 @@ import { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Clock } from '../shared/clock.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
+import { skipMqttNumberCache } from '../shared/mqtt-number-cache.ts';
 import { RegistryReplica } from '../shared/registry-replica.ts';
 import type { DeviceRecord } from '../shared/registry-schemas.ts';
 import { filters } from '../shared/topics.ts';
@@ -85,6 +86,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   const metricsRegistry = deps.metrics ?? new Registry();
   const metrics = brokerMetrics(metricsRegistry);
   useLeanParsers();
+  skipMqttNumberCache();
   for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
   // Bounded, indexed session queues (docs/queues.md); a cluster passes its own in deps.aedes.
   const persistence = deps.aedes?.persistence

@@ -4,6 +4,7 @@
  * device ids (which never contain ':'); the broker grants them the derived and registry topics.
  */
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { skipMqttNumberCache } from './mqtt-number-cache.ts';
 
 export const SERVICE_USER_PREFIX = 'svc:';
 export const serviceUser = (name: string) => `${SERVICE_USER_PREFIX}${name}`;
@@ -26,6 +27,7 @@ export interface ServiceConnectOptions {
 /** Connects and resolves once the first CONNACK arrives; rejects (and ends the client) on a refused or failed first connect. */
 export function connectService(options: ServiceConnectOptions): Promise<MqttClient> {
   const { url, service, secret, clientId, onMessage, extra } = options;
+  skipMqttNumberCache();
   const client = mqtt.connect(url, {
     protocolVersion: 4,
     username: serviceUser(service),
