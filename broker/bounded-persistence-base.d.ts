@@ -14,6 +14,11 @@ declare module 'aedes-persistence/asyncPersistence.js' {
     outgoingUpdate(client: { id: string }, packet: object): Promise<void>;
     outgoingClearMessageId(client: { id: string }, packet: object): Promise<object | undefined>;
     outgoingStream(client: { id: string }): Readable;
+    storeRetained(packet: {
+      topic: string;
+      payload: Buffer | string;
+      [field: string]: unknown;
+    }): Promise<void>;
     createRetainedStreamCombi(patterns: string[]): Readable;
     subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string; topic: string; qos: number }>>;
     destroy(): Promise<void>;

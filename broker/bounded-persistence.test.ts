@@ -190,6 +190,19 @@ describe('BoundedPersistence', () => {
     expect(await metrics.metrics()).toContain('jagajarak_broker_session_queue_messages 0');
   });
 
+  it('keeps a retained payload of its own, not the socket chunk it was parsed from', async () => {
+    const p = await fresh(10);
+    const chunk = Buffer.alloc(400, 0x2a); // a socket read: its own memory, several packets long
+    const payload = chunk.subarray(300, 320);
+    await p.storeRetained({ ...publish(1), topic: 'crowd/v1/devices/d1/status', payload, retain: true });
+    const [kept] = (await p.createRetainedStreamCombi(['crowd/v1/devices/+/status']).toArray()) as Array<{
+      payload: Buffer;
+    }>;
+    expect(kept?.payload.equals(payload)).toBe(true);
+    expect(kept?.payload.buffer).not.toBe(chunk.buffer);
+    await p.destroy();
+  });
+
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new BoundedPersistence({ maxQueuedPerClient: 0 })).toThrow('positive integer');
   });

@@ -20,9 +20,16 @@
  *   the history of the tail of a very long outage;
  * - it is O(1) and needs no eviction walk.
  * A connected client still receives a dropped message live (aedes writes it after enqueueing):
- * it is only not kept for redelivery. Everything else (retained, subscriptions, wills, incoming
- * QoS 2) is the parent class, unchanged; aedes-persistence's own abstract suite runs against
- * this class in bounded-persistence.test.ts.
+ * it is only not kept for redelivery.
+ *
+ * A retained message is kept with a payload of its own: the parser's payload is a view into the
+ * socket chunk it arrived in, which can be several packets long (a device's CONNECT, password
+ * included, and its retained birth right behind it), and a retained message is kept for as long
+ * as the topic exists (about 4 MiB at 10,000 devices, heap snapshot of session 6).
+ *
+ * Everything else (retained lookups, subscriptions, wills, incoming QoS 2) is the parent class,
+ * unchanged; aedes-persistence's own abstract suite runs against this class in
+ * bounded-persistence.test.ts.
  */
 import { Readable } from 'node:stream';
 import AedesPacket from 'aedes-packet';
@@ -143,6 +150,19 @@ export class BoundedPersistence extends MemoryPersistence {
     this.#unregister = options.metrics
       ? registerDepthSource(options.metrics, this, options.depthTopClients ?? 10)
       : () => {};
+  }
+
+  override storeRetained(packet: {
+    topic: string;
+    payload: Buffer | string;
+    [field: string]: unknown;
+  }): Promise<void> {
+    const { payload } = packet;
+    const ownPayload =
+      Buffer.isBuffer(payload) && payload.length > 0 && payload.length < payload.buffer.byteLength
+        ? Buffer.from(payload)
+        : payload;
+    return super.storeRetained({ ...packet, payload: ownPayload });
   }
 
   /** Messages queued now for `clientId` (sent and awaiting PUBACK, or not yet sent). */
