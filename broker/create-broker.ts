@@ -36,6 +36,7 @@ import { useLeanParsers } from './lean-parsers.ts';
 import { guardConnection } from './packet-guard.ts';
 import { drainDurableSessions } from './stop-drain.ts';
 import { loadTlsOptions } from './tls.ts';
+import { batchWritesPerTurn } from './turn-batched-writes.ts';
 
 /** The WebSocket path mqtt.js and most browser MQTT clients use by default. */
 export const MQTT_WS_PATH = '/mqtt';
@@ -269,6 +270,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     const identity = identities.get(client);
     if (!identity) return;
     auth.claim(client.id, identity);
+    if (identity.kind === 'service') batchWritesPerTurn(client.conn);
     if (identity.kind === 'device') {
       const set = deviceClients.get(identity.deviceId) ?? new Set<Client>();
       deviceClients.set(identity.deviceId, set.add(client));
