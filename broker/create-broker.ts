@@ -8,14 +8,10 @@
  * same when aedes is clustered (mqemitter-redis + a Redis persistence, passed in `deps.aedes`).
  * Retained records already in the persistence are read once at start.
  */
-import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
 import { Registry } from 'prom-client';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Clock } from '../shared/clock.ts';
 import { type Logger, rateLimitedLog, silentLogger } from '../shared/log.ts';
 import { skipMqttNumberCache } from '../shared/mqtt-number-cache.ts';
@@ -33,13 +29,12 @@ import type { BrokerConfig } from './config.ts';
 import { ConsumerBackpressure } from './consumer-backpressure.ts';
 import { declareDurableSessions, type SubscriptionStore } from './durable-sessions.ts';
 import { useLeanParsers } from './lean-parsers.ts';
+import { type Listeners, openListeners } from './listeners.ts';
 import { guardConnection } from './packet-guard.ts';
 import { drainDurableSessions } from './stop-drain.ts';
-import { loadTlsOptions } from './tls.ts';
 import { batchWritesPerTurn } from './turn-batched-writes.ts';
 
-/** The WebSocket path mqtt.js and most browser MQTT clients use by default. */
-export const MQTT_WS_PATH = '/mqtt';
+export { MQTT_WS_PATH } from './listeners.ts';
 
 export interface BrokerDeps {
   logger?: Logger;
@@ -348,11 +343,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       );
     };
 
-  let tcp: TcpServer | undefined;
-  let mqtts: TcpServer | undefined;
-  let http: HttpServer | undefined;
-  let wss: WebSocketServer | undefined;
-  const sockets = new Set<Socket>();
+  let listeners: Listeners | undefined;
+  const accept = (stream: Duplex, remote: string | undefined, req?: IncomingMessage) => {
+    const connection = guardConnection(stream, config.MQTT_MAX_PACKET_BYTES, onGuardReject(remote));
+    security.track(connection, remote);
+    aedes.handle(connection, req);
+  };
 
   async function start(): Promise<{ mqttPort: number; wsPort: number; mqttsPort?: number }> {
     try {
@@ -375,55 +371,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
       for await (const packet of persistence.createRetainedStreamCombi([filters.registry]))
         registry.handle(packet.topic, packet.payload);
 
-      const maxBytes = config.MQTT_MAX_PACKET_BYTES;
-      const onSocket = (socket: Socket) => {
-        sockets.add(socket);
-        socket.once('close', () => sockets.delete(socket));
-        const connection = guardConnection(socket, maxBytes, onGuardReject(socket.remoteAddress));
-        security.track(connection, socket.remoteAddress);
-        aedes.handle(connection);
-      };
-      const tlsOptions = await loadTlsOptions(config);
-      if (!config.MQTT_TLS_ONLY) tcp = createTcpServer(onSocket);
-      if (tlsOptions) {
-        mqtts = createTlsServer(tlsOptions, onSocket);
-        // A client that does not trust the certificate ends the handshake; nothing reached aedes.
-        mqtts.on('tlsClientError', (err: Error, socket: Socket) =>
-          limited(`tls:${err.message}`, (suppressed) =>
-            log.warn(
-              { remote: socket.remoteAddress, reason: err.message, suppressed },
-              'TLS handshake failed',
-            ),
-          ),
-        );
-      }
-      const upgradeOnly = (_req: unknown, res: ServerResponse) => {
-        res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
-        res.end(`MQTT over WebSocket is served at ${MQTT_WS_PATH}\n`);
-      };
-      http = tlsOptions ? createHttpsServer(tlsOptions, upgradeOnly) : createHttpServer(upgradeOnly);
-      // ws buffers a whole message before emitting it (default limit 100 MiB): cap it too.
-      // +5 covers the fixed header of an MQTT packet sent in one WebSocket message.
-      wss = new WebSocketServer({ server: http, path: MQTT_WS_PATH, maxPayload: maxBytes + 5 });
-      wss.on('connection', (ws, req) => {
-        const stream = createWebSocketStream(ws);
-        const connection = guardConnection(stream, maxBytes, onGuardReject(req.socket.remoteAddress));
-        security.track(connection, req.socket.remoteAddress);
-        aedes.handle(connection, req);
-      });
-      const mqttPort = tcp ? await listen(tcp, config.MQTT_PORT, config.MQTT_HOST) : 0;
-      const mqttsPort = mqtts ? await listen(mqtts, config.MQTTS_PORT, config.MQTT_HOST) : undefined;
-      const wsPort = await listen(http, config.MQTT_WS_PORT, config.MQTT_HOST);
-      const onServerError = (err: Error) => log.error({ err }, 'listener error');
-      tcp?.on('error', onServerError);
-      mqtts?.on('error', onServerError);
-      wss.on('error', onServerError);
+      listeners = await openListeners(config, { accept, log, limited });
+      const { mqttPort, mqttsPort, wsPort, websocket } = listeners;
       log.info(
         {
           mqttPort,
           mqttsPort,
           wsPort,
-          websocket: tlsOptions ? 'wss' : 'ws',
+          websocket,
           host: config.MQTT_HOST,
           integrations: config.MQTT_INTEGRATIONS.map((a) => `int:${a.name} (${a.rights})`),
           registryDevices: registry.devices.size,
@@ -444,10 +399,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
   }
 
   async function shutdown(): Promise<void> {
-    const closing = [tcp, mqtts, http]
-      .filter((s) => s?.listening)
-      .map((s) => new Promise<void>((r) => s!.close(() => r())));
-    wss?.close();
+    const closing = listeners?.stopAccepting();
     if (!aedes.closed) {
       const left = await drainDurableSessions({
         clients: () => Object.values(clientsById()).filter((client) => client !== undefined),
@@ -461,11 +413,10 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
           'broker stopping with messages no durable consumer acknowledged: they are lost (in-memory sessions)',
         );
     }
-    for (const ws of wss?.clients ?? []) ws.terminate();
+    listeners?.terminateWebSockets();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    http?.closeAllConnections();
-    await Promise.all(closing);
+    listeners?.dropConnections();
+    await closing;
     registry.off('device', onDevice);
     registry.off('invalid', onInvalidRecord);
     auth.detach();
@@ -479,18 +430,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     for (const kind of CLIENT_KINDS) metrics.clientsByKind.set({ kind }, 0);
     security.stop();
     backpressure.stop();
-    tcp = mqtts = http = wss = undefined;
+    listeners = undefined;
   }
 
   return { start, stop, aedes, registry };
-}
-
-function listen(server: TcpServer | HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
