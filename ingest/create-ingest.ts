@@ -18,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
-import { type Alarm, type AlarmType, type ControlReply, SYSTEM_ACTOR } from '../shared/alarms.ts';
+import type { Alarm, AlarmType, ControlReply } from '../shared/alarms.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { FORECAST_FIT_DAYS } from '../shared/forecast.ts';
 import { type Logger, silentLogger } from '../shared/log.ts';
@@ -37,13 +37,12 @@ import type { IngestConfig } from './config.ts';
 import { createControlHandler } from './control-handler.ts';
 import { type Correction, CountCorrections } from './count-corrections.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { deviceMessageHandler } from './device-messages.ts';
 import { ForecastModels } from './forecast-models.ts';
 import { ingestMetrics } from './ingest-metrics.ts';
-import { correctionPoint, readingPoint } from './points.ts';
 import { SiteTracker } from './site-tracker.ts';
 import { StatePublisher } from './state-publisher.ts';
 import { restoreSiteState } from './state-restore.ts';
-import { validateMessage } from './validate-message.ts';
 
 export interface IngestDeps {
   store: HistoryStore;
@@ -206,53 +205,17 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     states.changed(siteId);
   }
 
-  function onDeviceMessage(topic: string, payload: Buffer, retained: boolean): void {
-    try {
-      const v = validateMessage(topic, payload, registry);
-      if (!v.ok) {
-        // A provisioned device sending garbage is still alive (deadman), just broken.
-        if (v.deviceId && !retained && registry.devices.has(v.deviceId))
-          monitor.heard(v.deviceId, clock.now());
-        deadLetters.reject(topic, payload, v.reason, v.error, v.deviceId);
-        return;
-      }
-      const now = clock.now();
-      metrics.received.inc({ stream: v.message.stream });
-      store.write(readingPoint(v.message, v.device, v.site, now));
-      const outcome = tracker.apply(v.site.id, v.message, now, retained);
-      monitor.observe(v, outcome, now, retained);
-      if (outcome === 'stale') {
-        metrics.stale.inc();
-        return;
-      }
-      if (outcome === 'reboot') {
-        metrics.reboots.inc();
-        // The new baseline goes to the store before this message is acknowledged (ack-gate.ts),
-        // so a restart resumes it instead of losing what the counter carried (state-restore.ts).
-        const before = tracker.snapshot(v.site.id, { devices: false })?.occupancy ?? null;
-        const baselines = JSON.stringify(tracker.baselines(v.site.id));
-        store.write(
-          correctionPoint(
-            v.site.id,
-            'reboot',
-            { before, after: before },
-            'counter-reboot',
-            SYSTEM_ACTOR,
-            now,
-            baselines,
-          ),
-        );
-        log.info(
-          { deviceId: v.device.id, siteId: v.site.id },
-          'door counter totals went down: device rebooted, new baseline',
-        );
-      }
-      markChanged(v.site.id);
-    } catch (err) {
-      metrics.handlerErrors.inc();
-      log.error({ err, topic: topic.slice(0, 200) }, 'unexpected error handling a device message');
-    }
-  }
+  const onDeviceMessage = deviceMessageHandler({
+    registry,
+    tracker,
+    monitor,
+    store,
+    deadLetters,
+    metrics,
+    clock,
+    log,
+    markChanged,
+  });
 
   function tick(): void {
     const now = clock.now();
