@@ -26,13 +26,33 @@ export function stopOnSignals(log: Logger, what: string, stop: () => Promise<voi
   process.on('SIGTERM', shutdown);
 }
 
+/**
+ * What a failed start prints: a ConfigError's list of problems; a port that is taken or not
+ * allowed, in words an operator can act on; anything else with its stack.
+ *
+ * @example
+ * startFailure('jagajarak', Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', address: '0.0.0.0', port: 3000 }))
+ * // ['jagajarak failed to start: port 3000 on 0.0.0.0 is already in use ...']
+ */
+export function startFailure(what: string, err: unknown): unknown[] {
+  if (err instanceof ConfigError) return [err.message];
+  const { code, address, port } = (err ?? {}) as { code?: unknown; address?: unknown; port?: unknown };
+  const where =
+    typeof port === 'number' ? `port ${port}${typeof address === 'string' ? ` on ${address}` : ''}` : '';
+  if (where && code === 'EADDRINUSE')
+    return [
+      `${what} failed to start: ${where} is already in use (another jagajarak, or another program).` +
+        ' Stop it, or choose free ports (README "Configuration": HTTP_PORT, MQTT_PORT, MQTT_WS_PORT, OPS_PORT).',
+    ];
+  if (where && code === 'EACCES')
+    return [`${what} failed to start: not allowed to listen on ${where} (ports under 1024 need privileges).`];
+  return [`${what} failed to start:`, err];
+}
+
 /** Runs an entry's main; a rejection exits 1 with the reason. */
 export function runMain(what: string, main: () => Promise<void>): void {
   main().catch((err: unknown) => {
-    console.error(
-      err instanceof ConfigError ? err.message : `${what} failed to start:`,
-      err instanceof ConfigError ? '' : err,
-    );
+    console.error(...startFailure(what, err));
     process.exit(1);
   });
 }
