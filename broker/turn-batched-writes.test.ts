@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../shared/topics.ts';
 import { startTestBroker, type TestBroker } from './test-kit.ts';
-import { batchWritesPerTurn } from './turn-batched-writes.ts';
+import { batchWritesPerTurn, TURN_ALLOWANCE_BYTES } from './turn-batched-writes.ts';
 
 /** A writable that records every call that reaches it: one entry per `_write` or `_writev`. */
 function recorder() {
@@ -66,6 +66,42 @@ describe('batchWritesPerTurn', () => {
     stream.destroy();
     expect(() => stream.write('y', () => {})).not.toThrow();
     expect(stream.writableCorked).toBe(0);
+  });
+});
+
+describe('batchWritesPerTurn backpressure', () => {
+  /** A 16-byte high-water mark; `stuck` never completes a write, as a socket nobody reads. */
+  function small(stuck: boolean) {
+    return new Writable({
+      highWaterMark: 16,
+      write(_chunk, _encoding, callback) {
+        if (!stuck) callback();
+      },
+      writev(_chunks, callback) {
+        if (!stuck) callback();
+      },
+    });
+  }
+
+  it("does not report a turn's own batch as backpressure, up to the allowance", async () => {
+    const stream = batchWritesPerTurn(small(false));
+    expect(stream.write(Buffer.alloc(100))).toBe(true);
+    expect(stream.write(Buffer.alloc(1000))).toBe(true);
+    // Corked without the patch, the same write says false and its writer would wait for 'drain'.
+    const plain = small(false);
+    plain.cork();
+    expect(plain.write(Buffer.alloc(100))).toBe(false);
+    expect(stream.write(Buffer.alloc(TURN_ALLOWANCE_BYTES))).toBe(false);
+    await turn();
+    expect(stream.writableLength).toBe(0);
+  });
+
+  it('reports backpressure at once on a connection already backed up when the turn begins', async () => {
+    const stream = batchWritesPerTurn(small(true));
+    expect(stream.write(Buffer.alloc(100))).toBe(true);
+    await turn();
+    // Nobody read the first batch: the next turn's first write says so.
+    expect(stream.write(Buffer.alloc(1))).toBe(false);
   });
 });
 

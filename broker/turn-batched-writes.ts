@@ -16,6 +16,16 @@
 import type { Writable } from 'node:stream';
 
 /**
+ * How far past its high-water mark one turn's batch may buffer before a write reports
+ * backpressure. aedes waits for `drain` whenever a write returns false; without this, a batch
+ * over 16 KiB (the default mark) would make aedes wait a turn for data that is on its way, and a
+ * stop would fail those waits with "connection closed". A connection already backed up when the
+ * turn begins reports it at once, so a subscriber that stops reading still hits aedes' drain
+ * timeout (MQTT_DRAIN_TIMEOUT_MS).
+ */
+export const TURN_ALLOWANCE_BYTES = 1024 * 1024;
+
+/**
  * Patches `connection.write` in place and returns the connection.
  *
  * @example
@@ -24,17 +34,23 @@ import type { Writable } from 'node:stream';
 export function batchWritesPerTurn<T extends Writable>(connection: T): T {
   const write = connection.write;
   let corked = false;
+  /** Buffered bytes under which this turn's writes report no backpressure. */
+  let limit = 0;
   const uncork = () => {
     corked = false;
+    limit = 0;
     connection.uncork();
   };
   connection.write = function (this: T, ...args: Parameters<Writable['write']>): boolean {
     if (!corked && !connection.destroyed) {
       corked = true;
+      const mark = connection.writableHighWaterMark;
+      limit = connection.writableLength < mark ? mark + TURN_ALLOWANCE_BYTES : 0;
       connection.cork();
       setImmediate(uncork);
     }
-    return write.apply(this, args);
+    const ok = write.apply(this, args);
+    return ok || connection.writableLength < limit;
   } as Writable['write'];
   return connection;
 }
