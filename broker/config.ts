@@ -77,6 +77,12 @@ export const brokerConfigSchema = z.object({
    * period (docker: 10 s). 0 = close at once.
    */
   MQTT_STOP_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /**
+   * Connections in a burst after which the standalone broker compacts its heap once, a second
+   * after the last of them (broker/burst-compaction.ts): a pause of ~0.3 s at 10,000 devices,
+   * ~80 MiB less RSS. 0 = never.
+   */
+  MQTT_COMPACT_AFTER_CONNECTS: z.coerce.number().int().min(0).max(10_000_000).default(1_000),
   ...securityEnv,
   ...logEnv,
   /** `/metrics` and `/healthz` of the standalone broker (shared/ops-server.ts); OPS_PORT 0 = off. */

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createLogger } from '../shared/log.ts';
 import { createOpsServer } from '../shared/ops-server.ts';
 import { runMain, stopOnSignals } from '../shared/run-service.ts';
+import { BurstCompaction } from './burst-compaction.ts';
 import { loadBrokerConfig } from './config.ts';
 import { createBroker, MQTT_WS_PATH } from './create-broker.ts';
 
@@ -15,6 +16,12 @@ runMain('broker', async () => {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const broker = createBroker(config, { logger, metrics });
+  // Give back the heap a connection storm leaves behind (burst-compaction.ts).
+  const compaction = new BurstCompaction({
+    minConnects: config.MQTT_COMPACT_AFTER_CONNECTS,
+    onCompacted: (info) => logger.info(info, 'heap compacted after a connection burst'),
+  });
+  if (config.MQTT_COMPACT_AFTER_CONNECTS > 0) broker.aedes.on('client', () => compaction.connected());
   const { mqttPort, wsPort, mqttsPort } = await broker.start();
   const ws = mqttsPort === undefined ? 'ws' : 'wss';
   logger.info(
@@ -37,6 +44,7 @@ runMain('broker', async () => {
   });
   if (config.OPS_PORT) await ops.start();
   stopOnSignals(logger, 'broker', async () => {
+    compaction.stop();
     await ops.stop();
     await broker.stop();
   });

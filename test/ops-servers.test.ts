@@ -80,6 +80,8 @@ describe('ops servers of the standalone broker and ingest', () => {
       OPS_PORT: String(ports.brokerOps),
       OPS_HOST: '127.0.0.1',
       METRICS_TOKEN: TOKEN,
+      // Ingest's two connections make a burst (broker/burst-compaction.ts).
+      MQTT_COMPACT_AFTER_CONNECTS: '2',
     });
     await broker.waitFor((l) => String(l.msg).includes('/metrics, /healthz'));
     ingest = run('ingest/main.ts', {
@@ -146,6 +148,13 @@ describe('ops servers of the standalone broker and ingest', () => {
       'process_cpu_seconds_total',
     ])
       expect(families(text), family).toContain(family);
+  });
+
+  it('compact the broker heap once after a connection burst, and keep serving', async () => {
+    const line = await broker!.waitFor((l) => l.msg === 'heap compacted after a connection burst');
+    expect(line.connects).toBeGreaterThanOrEqual(2);
+    expect(typeof line.ms).toBe('number');
+    expect((await get(ports.brokerOps, '/healthz')).status).toBe(200);
   });
 
   it('report ingest unhealthy (503) when the broker goes away, and stop with exit code 0', async () => {
