@@ -290,6 +290,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): Broke
     // Refusals were logged where they were decided.
     if (err instanceof AuthError || err instanceof PublishDeniedError || err instanceof RateLimitedError)
       return;
+    // A stop closes every client while aedes may still be writing to some: expected, not news.
+    if (stopping && err.message === 'connection closed') return;
     const rejection = classifyClientError(err);
     if (rejection?.counter === 'publishDenied') metrics.publishDenied.inc({ reason: rejection.reason });
     else if (rejection) metrics.oversize.inc({ reason: rejection.reason });

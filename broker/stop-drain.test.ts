@@ -65,6 +65,23 @@ describe('a broker stop', () => {
     expect(persistence.queueDepth(CONSUMER)).toBe(0);
   });
 
+  it('does not warn about writes to connections it is closing itself', async () => {
+    const lines: string[] = [];
+    await heldMessage({ MQTT_STOP_DRAIN_MS: '100' }, lines);
+    const clients = (kit!.broker.aedes as unknown as { clients: Record<string, unknown> }).clients;
+    const client = clients[CONSUMER]!;
+    // What aedes reports when a delivery meets a client the stop has just closed (lib/write.js).
+    kit!.broker.aedes.emit('clientError', client, new Error('connection closed'));
+    await expect.poll(() => lines.some((l) => JSON.parse(l).msg === 'client error')).toBe(true);
+    lines.length = 0;
+    const stopping = kit!.broker.stop();
+    kit!.broker.aedes.emit('clientError', client, new Error('connection closed'));
+    kit!.broker.aedes.emit('clientError', client, new Error('packet received not valid'));
+    await stopping;
+    const errors = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'client error');
+    expect(errors.map((l) => l.reason)).toEqual(['packet received not valid']);
+  });
+
   it('gives up after MQTT_STOP_DRAIN_MS and says what is lost', async () => {
     const lines: string[] = [];
     await heldMessage({ MQTT_STOP_DRAIN_MS: '150' }, lines);
