@@ -30,10 +30,16 @@ export interface BurstCompactionOptions {
   now?: () => number;
 }
 
+let exposedGc: (() => void) | undefined;
+
 /** A full garbage collection that compacts every page, from any Node process. */
 export function compactingGc(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  if (!exposedGc) {
+    // `gc` exists only in contexts created after --expose-gc is set; one context is enough.
+    setFlagsFromString('--expose-gc');
+    exposedGc = runInNewContext('gc') as () => void;
+  }
+  const gc = exposedGc;
   setFlagsFromString('--compact-on-every-full-gc');
   try {
     gc();

@@ -17,11 +17,14 @@ runMain('broker', async () => {
   collectDefaultMetrics({ register: metrics });
   const broker = createBroker(config, { logger, metrics });
   // Give back the heap a connection storm leaves behind (burst-compaction.ts).
-  const compaction = new BurstCompaction({
-    minConnects: config.MQTT_COMPACT_AFTER_CONNECTS,
-    onCompacted: (info) => logger.info(info, 'heap compacted after a connection burst'),
-  });
-  if (config.MQTT_COMPACT_AFTER_CONNECTS > 0) broker.aedes.on('client', () => compaction.connected());
+  const compaction =
+    config.MQTT_COMPACT_AFTER_CONNECTS > 0
+      ? new BurstCompaction({
+          minConnects: config.MQTT_COMPACT_AFTER_CONNECTS,
+          onCompacted: (info) => logger.info(info, 'heap compacted after a connection burst'),
+        })
+      : undefined;
+  if (compaction) broker.aedes.on('client', () => compaction.connected());
   const { mqttPort, wsPort, mqttsPort } = await broker.start();
   const ws = mqttsPort === undefined ? 'ws' : 'wss';
   logger.info(
@@ -44,7 +47,7 @@ runMain('broker', async () => {
   });
   if (config.OPS_PORT) await ops.start();
   stopOnSignals(logger, 'broker', async () => {
-    compaction.stop();
+    compaction?.stop();
     await ops.stop();
     await broker.stop();
   });
