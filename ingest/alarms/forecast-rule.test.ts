@@ -160,9 +160,12 @@ describe('capacity-forecast warning through ingest', { timeout: 90_000 }, () => 
     await ingest.start();
     await ingest.forecastIdle();
 
+    // Ingest evaluates the rule on its own 20 ms tick once a minute of the clock has passed, so
+    // each change is awaited from before the reading that may cause it, and the clock then moves
+    // a minute so at least one evaluation sees the reading.
     // 09:15 WIB, 62 people (the usual 62.5): the rush passes 100 at about 09:40, within 30 min.
-    await occupancy(ingest, 62);
     const raised = nextAlarm(ingest, 'raised');
+    await occupancy(ingest, 62);
     clock.t += MIN;
     const { alarm } = await raised;
     expect(alarm).toMatchObject({
@@ -184,8 +187,8 @@ describe('capacity-forecast warning through ingest', { timeout: 90_000 }, () => 
 
     // A gate was closed: 10 people. The forecast now peaks far below 90% of safe capacity.
     clock.t += MIN;
-    await occupancy(ingest, 10);
     const cleared = nextAlarm(ingest, 'cleared');
+    await occupancy(ingest, 10);
     clock.t += MIN;
     expect((await cleared).alarm).toMatchObject({ id: alarm.id, state: 'cleared', clearedBy: 'system' });
     await store.flush();
