@@ -141,8 +141,11 @@ describe('device firmware on a bad network, against a real aedes broker', () => 
     for (let seq = 1; seq <= 8; seq++) client.publish(counts(seq, T0 + seq * 1000));
     expect(client.stats()).toMatchObject({ buffered: 5, bufferDropped: 3, connected: false });
 
+    // The replay is not retained: the device stays refused until the watcher has subscribed.
+    refuseLogins = Number.POSITIVE_INFINITY;
     await listen();
     const replayed = await watcher();
+    refuseLogins = 0;
     await until(() => replayed.length === 5, 'the buffered messages arrive');
     const payloads = replayed.map((m) => countsSchema.parse(JSON.parse(m.text)));
     expect(payloads.map((p) => p.seq)).toEqual([4, 5, 6, 7, 8]);

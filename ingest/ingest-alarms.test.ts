@@ -411,9 +411,12 @@ describe.each(Object.entries(stores))('after an ingest restart (%s store)', (_na
       await first.stop();
       running.splice(0);
       await store.flush();
-      const second = await startIngest(store);
+      // Listening from before start: restoring the warning must not re-raise or clear it either.
+      const second = createIngest(config(), { store, clock });
+      running.push(second);
       const transitions: AlarmChange[] = [];
       second.events.on('alarm', (c) => transitions.push(c));
+      await second.start();
       const state = nextState(second, (s) => s.occupancy === 15);
       // One person leaves; totals are cumulative, so lower ones would be a reboot, not people leaving.
       await counts(16, 1);
