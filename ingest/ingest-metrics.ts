@@ -1,43 +1,19 @@
-import type { Counter, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { counter, gauge } from '../shared/metrics.ts';
-
-/**
- * One `inc` counted under two names: the issue #7 names (`..._messages_received_total`,
- * `..._messages_rejected_total`) and the earlier ones, kept so existing dashboards and alerts
- * (README "Monitoring") keep working.
- */
-function aliased<L extends string>(current: Counter<L>, earlier: Counter<L>) {
-  return {
-    inc(labels: Partial<Record<L, string | number>>, value = 1) {
-      current.inc(labels, value);
-      earlier.inc(labels, value);
-    },
-  };
-}
 
 export function ingestMetrics(registry: Registry) {
   return {
-    received: aliased(
-      counter(registry, 'jagajarak_ingest_messages_received_total', 'Device messages received, by stream', [
-        'stream',
-      ]),
-      counter(
-        registry,
-        'jagajarak_ingest_messages_total',
-        'Device messages received, by stream (same as jagajarak_ingest_messages_received_total)',
-        ['stream'],
-      ),
+    received: counter(
+      registry,
+      'jagajarak_ingest_messages_received_total',
+      'Device messages received, by stream',
+      ['stream'],
     ),
-    rejected: aliased(
-      counter(registry, 'jagajarak_ingest_messages_rejected_total', 'Device messages rejected, by reason', [
-        'reason',
-      ]),
-      counter(
-        registry,
-        'jagajarak_ingest_rejected_total',
-        'Device messages rejected, by reason (same as jagajarak_ingest_messages_rejected_total)',
-        ['reason'],
-      ),
+    rejected: counter(
+      registry,
+      'jagajarak_ingest_messages_rejected_total',
+      'Device messages rejected, by reason',
+      ['reason'],
     ),
     stale: counter(
       registry,

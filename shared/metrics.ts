@@ -12,7 +12,7 @@
  * import { Registry } from 'prom-client';
  * import { counter, gauge, histogram } from '../shared/metrics.ts';
  * const registry = new Registry();
- * const rejected = counter(registry, 'jagajarak_ingest_rejected_total', 'Rejected messages', ['reason']);
+ * const rejected = counter(registry, 'jagajarak_ingest_messages_rejected_total', 'Rejected messages', ['reason']);
  * rejected.inc({ reason: 'schema' });
  * const pending = gauge(registry, 'jagajarak_store_pending_points', 'Points not yet stored');
  * pending.set(12);

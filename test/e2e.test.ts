@@ -203,7 +203,9 @@ describe('sensor -> broker -> ingest -> InfluxDB -> dashboard', () => {
     const metrics = await fetch(`${sys.url}/metrics`).then((r) => r.text());
     const rejected = (reason: string) =>
       Number(
-        new RegExp(`jagajarak_ingest_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0,
+        new RegExp(`jagajarak_ingest_messages_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
       );
     expect(rejected('invalid-json')).toBeGreaterThanOrEqual(2);
     expect(rejected('invalid-payload')).toBeGreaterThanOrEqual(2);

@@ -102,7 +102,7 @@ describe('metrics of the whole system', () => {
     );
     expect(rejected.reduce((n, [, v]) => n + v, 0)).toBe(2);
     // The earlier names stay, counting the same.
-    expect(sample(m, 'jagajarak_ingest_messages_total', { stream: 'temperature' })).toBe(1);
+    expect(sample(m, 'jagajarak_ingest_messages_received_total', { stream: 'temperature' })).toBe(1);
 
     expect(sample(m, 'jagajarak_store_write_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     for (const family of [

@@ -19,7 +19,7 @@ export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
 /**
  * A counter's values keyed by one label (`''` when it has none).
  *
- * @example await counterBy(registry, 'jagajarak_ingest_rejected_total', 'reason') // Map { 'invalid-json' => 3 }
+ * @example await counterBy(registry, 'jagajarak_ingest_messages_rejected_total', 'reason') // Map { 'invalid-json' => 3 }
  */
 export async function counterBy(
   registry: Registry,

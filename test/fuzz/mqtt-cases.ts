@@ -2,7 +2,7 @@
  * Seeded generator of MQTT fuzz cases (issue #6 item 4): good protocol v1 messages interleaved
  * with generated and mutated bad ones. Every case says who must refuse it and why:
  * - `good`: stored as one point (measurement, device, ts);
- * - `ingest`: passes the broker, ingest rejects it with a `jagajarak_ingest_rejected_total`
+ * - `ingest`: passes the broker, ingest rejects it with a `jagajarak_ingest_messages_rejected_total`
  *   reason and a dead letter;
  * - `broker`: refused by the broker on a one-shot connection (ACL or aedes' own topic checks ->
  *   `jagajarak_broker_publish_denied_total`, packet guard or parser ->

@@ -22,8 +22,8 @@ const BURST = 500;
 const RAW_CONCURRENCY = 64;
 
 const METRIC = {
-  received: 'jagajarak_ingest_messages_total',
-  rejected: 'jagajarak_ingest_rejected_total',
+  received: 'jagajarak_ingest_messages_received_total',
+  rejected: 'jagajarak_ingest_messages_rejected_total',
   handlerErrors: 'jagajarak_ingest_handler_errors_total',
   publishDenied: 'jagajarak_broker_publish_denied_total',
   dropped: 'jagajarak_broker_connections_dropped_total',
