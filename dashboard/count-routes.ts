@@ -2,8 +2,10 @@
  * Counting corrections (DOMAIN.md "Counting people"; issue 3 item 6): zero a site (a bus at the
  * end of its line, a manual or daily reset) or set it to what an operator counted. Ingest owns the
  * live count, keeps the raw device series and records each correction as a `correction` point;
- * the dashboard sends a CountCommand and waits for the reply. Scoped like every site route: a
- * manager corrects only their own sites, and another venue answers 404.
+ * the dashboard sends a CountCommand and waits for the reply. Corrections are for admins and
+ * operators (DOMAIN.md: "a manual correction by an operator"): a venue manager is the party the
+ * count regulates, so they may read their own venue's corrections but not make one. Another
+ * venue answers 404 as on every site route.
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -11,7 +13,7 @@ import { countCommandSchema } from '../shared/alarms.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/log.ts';
 import type { HistoryStore } from '../shared/store/history-store.ts';
-import type { AppEnv } from './auth-routes.ts';
+import { type AppEnv, requireRole } from './auth-routes.ts';
 import type { ControlClient } from './control-client.ts';
 import { historyQuerySchema } from './history-params.ts';
 import { HttpError, notFound, parseOr400, readJson, unavailable } from './http-errors.ts';
@@ -56,7 +58,7 @@ export function countRoutes(deps: {
     return { ok: true };
   };
 
-  app.post('/sites/:id/counts/reset', async (c) => {
+  app.post('/sites/:id/counts/reset', requireRole('admin', 'operator'), async (c) => {
     const siteId = c.req.param('id');
     visibleSite(c.get('user'), siteId);
     const { reason } = await readJson(c, resetSchema);
@@ -65,7 +67,7 @@ export function countRoutes(deps: {
     );
   });
 
-  app.post('/sites/:id/counts/correct', async (c) => {
+  app.post('/sites/:id/counts/correct', requireRole('admin', 'operator'), async (c) => {
     const siteId = c.req.param('id');
     visibleSite(c.get('user'), siteId);
     const { occupancy, reason } = await readJson(c, correctSchema);
