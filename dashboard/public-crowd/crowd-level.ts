@@ -46,17 +46,19 @@ export function crowdLevelOfLoad(load: number | null): CrowdLevel {
 }
 
 /**
- * A venue's public level from its view. A state nobody has refreshed for `staleMs` (server time of
+ * A venue's public level from its view: `tutup` whenever the policy allows nobody in. A state nobody has refreshed for `staleMs` (server time of
  * the last message from any of its devices) is "no data": telling the public a venue is quiet on
  * an hour-old reading would send them into a crowd.
  *
  * @example crowdLevelOf(view, Date.now(), 15 * 60_000) // 'padat'
  */
 export function crowdLevelOf(view: SiteView, nowMs: number, staleMs: number): CrowdLevel {
+  // Closed by the policy is known without a reading; people still inside do not make it "full"
+  // (which the public reads as open but busy): nobody may go in.
+  if (view.safeCapacity === 0) return 'tutup';
   if (view.occupancy === null) return 'tidak-ada-data';
   const seen = lastHeardMs(view);
   if (seen === null || nowMs - seen > staleMs) return 'tidak-ada-data';
-  if (view.safeCapacity === 0) return view.occupancy > 0 ? 'penuh' : 'tutup';
   return crowdLevelOfLoad(view.load);
 }
 

@@ -64,9 +64,11 @@ describe('crowd levels', () => {
     expect(crowdLevelOf(view('b', 'market', 10, 100, JODOH), NOW, options.staleMs)).toBe('sepi');
   });
 
-  it('tells a venue the policy closed (safe capacity 0) from a quiet one', () => {
+  it('says closed for a venue the policy closed (safe capacity 0), with people still inside or no reading', () => {
     expect(crowdLevelOf(view('a', 'mall', 0, 0, JODOH), NOW, options.staleMs)).toBe('tutup');
-    expect(crowdLevelOf(view('b', 'mall', 4, 0, JODOH), NOW, options.staleMs)).toBe('penuh');
+    expect(crowdLevelOf(view('b', 'mall', 4, 0, JODOH), NOW, options.staleMs)).toBe('tutup');
+    const unread = view('c', 'mall', null, 0, JODOH, { updatedAt: null, lastSeenAt: null });
+    expect(crowdLevelOf(unread, NOW, options.staleMs)).toBe('tutup');
   });
 });
 
