@@ -42,8 +42,11 @@ export function wib(ms: number, now: number): string {
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
+/** A WhatsApp line names this many silent devices, then says how many more. */
+const MAX_NAMED_DEVICES = 3;
+
 /** The condition in words, from the alarm's details (whatever of them ingest filled in). */
-function condition(alarm: Alarm): string {
+function condition(alarm: Alarm, now: number): string {
   const d = alarm.details;
   const device = str(d.deviceId);
   switch (alarm.type) {
@@ -63,13 +66,18 @@ function condition(alarm: Alarm): string {
       return `${reading} terdeteksi di pintu masuk${device ? ` (perangkat ${device})` : ''}`;
     }
     case 'device-offline': {
-      const silentMs = num(d.silentMs) ?? num(d.offlineAfterMs);
-      const minutes = silentMs !== undefined ? ` selama ${Math.round(silentMs / 60_000)} menit` : '';
-      return `${device ? `perangkat ${device}` : 'perangkat'} tidak mengirim data${minutes}`;
+      // ingest/alarms/deadman-rule.ts: `silentDevices` (comma-separated), `lastHeardAt` (ms or null).
+      const silent = str(d.silentDevices)?.split(',') ?? [];
+      const named = silent.slice(0, MAX_NAMED_DEVICES).join(', ');
+      const more =
+        silent.length > MAX_NAMED_DEVICES ? ` (+${silent.length - MAX_NAMED_DEVICES} lainnya)` : '';
+      const heard = num(d.lastHeardAt);
+      return `${named ? `perangkat ${named}${more}` : 'perangkat'} tidak mengirim data, ${
+        heard !== undefined ? `terakhir terdengar ${wib(heard, now)}` : 'belum pernah terdengar'
+      }`;
     }
     case 'sensor-fault': {
-      // Ingest names the fault in `fault` (ingest/alarms/fault-rule.ts); `reason` is the older key.
-      const fault = str(d.fault) ?? str(d.reason);
+      const fault = str(d.fault);
       const what = fault ? sensorFaultLabel(fault, 'id') : 'data tidak wajar';
       return `${ALARM_TYPE_LABELS['sensor-fault'].id}${device ? ` pada perangkat ${device}` : ''}: ${what}`;
     }
@@ -101,10 +109,11 @@ export function alarmText(event: NotifyEvent, alarm: Alarm, site: SiteRef, now: 
   }
   const label = `[${SEVERITY_LABELS[alarm.severity].id}]`;
   const since = `Sejak ${wib(alarm.raisedAt, now)}.`;
-  if (event === 'escalated') return `${label} ${site.name}: ${condition(alarm)}, naik ke kritis. ${since}`;
+  if (event === 'escalated')
+    return `${label} ${site.name}: ${condition(alarm, now)}, naik ke kritis. ${since}`;
   if (event === 'renotify')
-    return `${label} Pengingat: ${site.name}: ${condition(alarm)}. ${since} Belum ditanggapi.`;
-  return `${label} ${site.name}: ${condition(alarm)}. ${since}`;
+    return `${label} Pengingat: ${site.name}: ${condition(alarm, now)}. ${since} Belum ditanggapi.`;
+  return `${label} ${site.name}: ${condition(alarm, now)}. ${since}`;
 }
 
 /** The `json` format body. */

@@ -28,16 +28,22 @@ describe('alarm summary', () => {
   });
 
   it('names the silent devices of an offline alarm', () => {
-    const a = alarm('bus', { type: 'device-offline', details: { deviceIds: 'bus-apc,bus-gps' } });
-    expect(alarmSummary(a, 'id')).toBe('tidak ada data dari bus-apc, bus-gps');
+    const a = alarm('bus', {
+      type: 'device-offline',
+      details: { silentDevices: 'bus-apc,bus-gps', silentCount: 2, deviceCount: 2, lastHeardAt: null },
+    });
+    expect(alarmSummary(a, 'id')).toBe('tidak ada data dari bus-apc, bus-gps · belum pernah terdengar');
   });
 
   it('names the fault of a sensor-fault alarm and shows unknown details rather than hiding them', () => {
     const a = alarm('tos', {
       type: 'sensor-fault',
-      details: { reason: 'counter-reset', deviceId: 'tos-door-1', skewMs: 900000 },
+      raisedAt: T,
+      details: { fault: 'counter-reset', deviceId: 'tos-door-1', skewMs: 900000, checkedAt: T + 60_000 },
     });
-    expect(alarmSummary(a, 'id')).toBe('gangguan: counter-reset · perangkat tos-door-1 · skewMs: 900.000');
+    expect(alarmSummary(a, 'id')).toBe(
+      'gangguan: counter-reset · perangkat tos-door-1 · skewMs: 900.000 · checkedAt: 08.01 WIB',
+    );
   });
 });
 

@@ -39,27 +39,62 @@ const str = (d: Details, ...keys: string[]): string | undefined => {
 /** Keys each type's summary already tells, so they are not repeated as `key: value`. */
 const KNOWN: Record<Alarm['type'], string[]> = {
   capacity: ['occupancy', 'safeCapacity', 'load', 'level'],
-  fever: ['celsius', 'deviceId', 'kind'],
-  'device-offline': [
-    'deviceIds',
-    'devices',
-    'silent',
+  fever: ['celsius', 'deviceId', 'readAt'],
+  'device-offline': ['silentDevices', 'silentCount', 'deviceCount', 'lastHeardAt'],
+  'sensor-fault': [
+    'fault',
     'deviceId',
-    'lastSeenAt',
-    'silentCount',
-    'deviceCount',
+    'lastFaultAt',
+    'clockOffsetMs',
+    'occupancy',
+    'designCapacity',
+    'doorNet',
   ],
-  'sensor-fault': ['reason', 'fault', 'deviceId'],
   'capacity-forecast': ['occupancy', 'safeCapacity', 'forecastPeak', 'expectedAt', 'horizonMinutes', 'basis'],
 };
 
+/** A time in the details: the clock time, with the date when it is a day or more from the raise. */
+function detailTime(ms: number, alarm: Alarm, lang: Lang): string {
+  return Math.abs(alarm.raisedAt - ms) > 20 * 3_600_000
+    ? formatDateTimeWib(ms, lang)
+    : formatTimeWib(ms, lang, false);
+}
+
+/** Keys ingest may add later: epoch-ms times (`…At`) read as times, other values as they are. */
 function otherDetails(alarm: Alarm, lang: Lang): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(alarm.details)) {
     if (KNOWN[alarm.type].includes(key) || value === null) continue;
-    out.push(`${key}: ${typeof value === 'number' ? formatNumber(value, lang, 2) : String(value)}`);
+    const shown =
+      typeof value !== 'number'
+        ? String(value)
+        : key.endsWith('At')
+          ? detailTime(value, alarm, lang)
+          : formatNumber(value, lang, 2);
+    out.push(`${key}: ${shown}`);
   }
   return out;
+}
+
+/** What a sensor fault measured, in words (ingest/alarms/fault-rule.ts writes these keys). */
+function faultEvidence(d: Details, lang: Lang): string | undefined {
+  const offset = num(d, 'clockOffsetMs');
+  if (offset !== undefined) {
+    const minutes = Math.round(offset / 60_000);
+    return translate(lang, 'alarm.detail.clockOffset', {
+      offset: `${minutes > 0 ? '+' : ''}${formatNumber(minutes, lang)}`,
+    });
+  }
+  const occ = num(d, 'occupancy');
+  const design = num(d, 'designCapacity');
+  if (occ !== undefined && design !== undefined)
+    return translate(lang, 'alarm.detail.impossible', {
+      occ: formatNumber(occ, lang),
+      cap: formatNumber(design, lang),
+    });
+  const net = num(d, 'doorNet');
+  if (net !== undefined) return translate(lang, 'alarm.detail.doorNet', { net: formatNumber(net, lang) });
+  return undefined;
 }
 
 /**
@@ -88,10 +123,19 @@ export function alarmSummary(alarm: Alarm, lang: Lang): string {
       parts.push(translate(lang, 'alarm.detail.fever', { celsius: formatCelsius(celsius, lang) }));
     const device = str(d, 'deviceId');
     if (device) parts.push(translate(lang, 'alarm.detail.device', { device }));
+    const readAt = num(d, 'readAt');
+    if (readAt !== undefined)
+      parts.push(translate(lang, 'alarm.detail.readAt', { time: detailTime(readAt, alarm, lang) }));
   } else if (alarm.type === 'device-offline') {
-    const devices = str(d, 'deviceIds', 'devices', 'silent', 'deviceId');
+    const devices = str(d, 'silentDevices');
     if (devices)
       parts.push(translate(lang, 'alarm.detail.offline', { devices: devices.split(',').join(', ') }));
+    const heard = num(d, 'lastHeardAt');
+    parts.push(
+      heard === undefined
+        ? translate(lang, 'alarm.detail.neverHeard')
+        : translate(lang, 'alarm.detail.lastHeard', { time: detailTime(heard, alarm, lang) }),
+    );
   } else if (alarm.type === 'capacity-forecast') {
     const peak = num(d, 'forecastPeak');
     const cap = num(d, 'safeCapacity');
@@ -105,10 +149,15 @@ export function alarmSummary(alarm: Alarm, lang: Lang): string {
         }),
       );
   } else {
-    const reason = str(d, 'fault', 'reason');
+    const reason = str(d, 'fault');
     if (reason) parts.push(translate(lang, 'alarm.detail.fault', { reason: sensorFaultLabel(reason, lang) }));
     const device = str(d, 'deviceId');
     if (device) parts.push(translate(lang, 'alarm.detail.device', { device }));
+    const evidence = faultEvidence(d, lang);
+    if (evidence) parts.push(evidence);
+    const last = num(d, 'lastFaultAt');
+    if (last !== undefined)
+      parts.push(translate(lang, 'alarm.detail.lastFault', { time: detailTime(last, alarm, lang) }));
   }
   parts.push(...otherDetails(alarm, lang));
   return parts.join(' · ');
