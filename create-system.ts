@@ -84,14 +84,6 @@ export function createSystem(env: Env, deps: SystemDeps = {}) {
         const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
         const local = { ...env, MQTT_URL: mqttUrl };
 
-        ingest = createIngest(ingestConfigFrom(loadConfig(ingestEnvSchema, local, 'ingest')), {
-          store,
-          logger: log.child({ component: 'ingest' }),
-          metrics,
-        });
-        await ingest.start();
-        started.push(() => ingest!.stop());
-
         dashboard = createDashboard(
           { ...dashboardConfig, MQTT_URL: mqttUrl },
           {
@@ -102,6 +94,16 @@ export function createSystem(env: Env, deps: SystemDeps = {}) {
         );
         const served = await dashboard.start();
         started.push(() => dashboard!.stop());
+
+        // After the dashboard, which owns the registry and replicates it to the (fresh) broker:
+        // ingest restores site state and alarms for the sites and devices the registry names.
+        ingest = createIngest(ingestConfigFrom(loadConfig(ingestEnvSchema, local, 'ingest')), {
+          store,
+          logger: log.child({ component: 'ingest' }),
+          metrics,
+        });
+        await ingest.start();
+        started.push(() => ingest!.stop());
         const httpPort = served.port;
         // Loopback by address (localhost may resolve to ::1 first); https when HTTPS_CERT is set.
         const url = `${new URL(served.url).protocol}//127.0.0.1:${httpPort}`;

@@ -32,6 +32,13 @@ export const ingestEnvSchema = z.object({
   LEVEL_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** Quiet time after the registry subscription before device messages are processed. */
   REGISTRY_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(300),
+  /**
+   * How long a starting ingest waits for the registry owner (the dashboard always publishes the
+   * retained `registry/policy` record after the sites and devices) before it restores site state
+   * and alarms. A broker that restarted with ingest holds no registry until the dashboard has
+   * replicated it; restoring before that would restore nothing. 0 = do not wait.
+   */
+  REGISTRY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
   /** Local hour (0-23) of the daily count reset (DOMAIN.md: the quietest hour, 04:00). */
   RESET_HOUR: z.coerce.number().int().min(0).max(23).default(4),
   /** IANA time zone of RESET_HOUR (Batam is WIB, UTC+7, no daylight saving). */
@@ -67,6 +74,8 @@ export interface IngestConfig {
   stateRetainMs?: number;
   levelTickMs: number;
   registrySettleMs: number;
+  /** REGISTRY_WAIT_MS; default 0 (do not wait for the registry owner's policy record). */
+  registryWaitMs?: number;
   /** Daily count reset hour, local time; default 4. */
   resetHour?: number;
   /** Default `Asia/Jakarta`. */
@@ -98,6 +107,7 @@ export function ingestConfigFrom(env: IngestEnv): IngestConfig {
     stateRetainMs: env.STATE_RETAIN_MS,
     levelTickMs: env.LEVEL_TICK_MS,
     registrySettleMs: env.REGISTRY_SETTLE_MS,
+    registryWaitMs: env.REGISTRY_WAIT_MS,
     resetHour: env.RESET_HOUR,
     resetTimeZone: env.RESET_TIMEZONE,
     alarmRestoreLookbackMs: env.ALARM_RESTORE_DAYS * 86_400_000,

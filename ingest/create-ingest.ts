@@ -161,6 +161,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
   let dataClient: MqttClient | undefined;
   let timers: NodeJS.Timeout[] = [];
   let lastRegistryAt = 0;
+  /** Whether the registry owner's full registry was seen before the restore (registryComplete). */
+  let registryKnown = false;
   let ready = false;
   let markReady: () => void = () => {};
   let readyPromise = new Promise<void>((resolve) => {
@@ -282,6 +284,30 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
     }
   }
 
+  /**
+   * The registry as its owner published it, or as much as arrived within `registryWaitMs`.
+   * Resolves true when the owner's policy record (published after every site and device) was
+   * seen, or when not waiting for it is configured; false when ingest goes on without it.
+   */
+  async function registryComplete(): Promise<boolean> {
+    await registrySettled();
+    const waitMs = config.registryWaitMs ?? 0;
+    if (waitMs === 0 || registry.policyRecord) return true;
+    log.info({ waitMs }, 'waiting for the registry owner (dashboard) to publish the registry');
+    const deadline = Date.now() + waitMs;
+    while (!registry.policyRecord && Date.now() < deadline && registryClient)
+      await new Promise((r) => setTimeout(r, Math.max(10, config.registrySettleMs / 3)));
+    if (!registry.policyRecord) {
+      log.warn(
+        { waitMs, sites: registry.sites.size },
+        'the registry owner did not publish within REGISTRY_WAIT_MS; starting with the registry as it is',
+      );
+      return false;
+    }
+    await registrySettled();
+    return true;
+  }
+
   return {
     events,
     registry,
@@ -321,7 +347,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       });
       await registryClient.subscribeAsync([filters.registry, filters.allSiteAlarms], { qos: 1 });
       await registryClient.subscribeAsync([filters.control, filters.controlCounts], { qos: 1 });
-      const prepared = registrySettled().then(restoreFromStore);
+      const prepared = registryComplete().then(async (complete) => {
+        registryKnown = complete;
+        await restoreFromStore();
+      });
       dataClient = await connectService({
         url: config.mqttUrl,
         service: 'ingest',
@@ -347,9 +376,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps) {
       await registryClient.unsubscribeAsync(filters.allSiteAlarms);
       const now = clock.now();
       monitor.start(now);
-      // Alarms of sites deleted while ingest was away.
-      for (const alarm of monitor.engine.open())
-        if (!registry.sites.has(alarm.siteId)) monitor.siteRemoved(alarm.siteId, now);
+      // Alarms of sites deleted while ingest was away; not when the registry may be incomplete.
+      if (registryKnown)
+        for (const alarm of monitor.engine.open())
+          if (!registry.sites.has(alarm.siteId)) monitor.siteRemoved(alarm.siteId, now);
       corrections.start(now);
       forecasts.start(now);
       for (const id of restoredSites) markChanged(id);

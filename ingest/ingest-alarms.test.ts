@@ -398,6 +398,44 @@ describe.each(Object.entries(stores))('after an ingest restart (%s store)', (_na
     }
   });
 
+  it('waits for the registry owner before restoring when the broker came back empty (all-in-one restart)', async () => {
+    const store = makeStore();
+    await store.start();
+    try {
+      const first = await startIngest(store);
+      const raised = nextAlarm(first);
+      await counts(4, 0);
+      const { alarm } = await raised;
+      await first.stop();
+      running.splice(0);
+      await store.flush();
+
+      // Broker and ingest restart; the dashboard replicates the registry only after ingest began.
+      await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+      await broker.close();
+      broker = await startBareBroker();
+      clock.t += 30_000;
+      const second = createIngest({ ...config(), registryWaitMs: 10_000 }, { store, clock });
+      running.push(second);
+      const changes: AlarmChange[] = [];
+      second.events.on('alarm', (c) => changes.push(c));
+      const started = second.start();
+      await new Promise((r) => setTimeout(r, 300)); // well past registrySettleMs: an empty registry
+      await provision();
+      const owner = await connect();
+      const policy = { id: 'normal', changedAt: new Date(clock.t).toISOString(), changedBy: 'test' };
+      await owner.publishAsync(topics.registryPolicy(), JSON.stringify(policy), { qos: 1, retain: true });
+      await started;
+
+      expect(second.alarm(SITE, 'capacity')).toMatchObject({ id: alarm.id, state: 'open' });
+      expect(second.state(SITE)).toMatchObject({ occupancy: 4, level: 'warning' });
+      expect(changes).toEqual([]);
+    } finally {
+      await Promise.all(running.splice(0).map((i) => i.stop()));
+      await store.close();
+    }
+  });
+
   it('keeps a restored warning at 75% (hysteresis holds across the restart)', async () => {
     const store = makeStore();
     await store.start();

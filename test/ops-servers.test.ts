@@ -90,6 +90,8 @@ describe('ops servers of the standalone broker and ingest', () => {
       OPS_PORT: String(ports.ingestOps),
       OPS_HOST: '127.0.0.1',
       REGISTRY_SETTLE_MS: '50',
+      // No dashboard here to publish the registry: start without waiting for it.
+      REGISTRY_WAIT_MS: '0',
     });
     await ingest.waitFor((l) => String(l.msg).includes('/metrics, /healthz'));
   }, 60_000);

@@ -24,6 +24,7 @@ import type { Alarm } from '../../shared/alarms.ts';
 import { type Env, influxConfigFrom } from '../../shared/config.ts';
 import { connectService } from '../../shared/mqtt-service.ts';
 import { DEFAULT_POLICY_ID } from '../../shared/policy.ts';
+import type { PolicyRecord } from '../../shared/registry-replica.ts';
 import type { DeviceRecord, DeviceType, Site, SiteKind } from '../../shared/registry-schemas.ts';
 import { DEVICE_SECRET_COST, hashSecret, newDeviceSecret } from '../../shared/secrets.ts';
 import type { SiteState } from '../../shared/site-state.ts';
@@ -139,6 +140,9 @@ export class Rig {
       };
       this.records.push([topics.registryDevice(d.id), JSON.stringify(record)]);
     }
+    // Last, as the dashboard publishes it: ingest takes the policy record as "registry complete".
+    const policy: PolicyRecord = { id: DEFAULT_POLICY_ID, changedAt: createdAt, changedBy: 'rig' };
+    this.records.push([topics.registryPolicy(), JSON.stringify(policy)]);
     this.control = await connectService({
       url: this.url,
       service: 'dashboard',
