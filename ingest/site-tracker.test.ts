@@ -20,7 +20,7 @@ const counts = (deviceId: string, seq: number, inT: number, outT: number): Devic
   deviceId,
   payload: { ts: T0 + seq, seq, in: inT, out: outT },
 });
-function feed(siteId: string, msg: DeviceMessage, now = T0) {
+function feed(siteId: string, msg: DeviceMessage, now = T0 + 1000) {
   tracker.apply(siteId, msg, now);
   tracker.evaluate(siteId, now);
   return tracker.snapshot(siteId)!;
@@ -79,6 +79,42 @@ describe('SiteTracker', () => {
       payload: { ts: T0 + 1, seq: 3, kind: 'body', celsius: 36 },
     });
     expect(s).toMatchObject({ bodyTempC: 37.9, ambientTempC: 31, occupancy: null, level: 'unknown' });
+  });
+
+  it("takes each scanner's readings in its own time order: a scanner running behind still reports", () => {
+    site('st', 100);
+    const body = (deviceId: string, ts: number, celsius: number): DeviceMessage => ({
+      stream: 'temperature',
+      deviceId,
+      payload: { ts, seq: 1, kind: 'body', celsius },
+    });
+    const now = T0 + 10 * 60_000;
+    expect(tracker.apply('st', body('scanner-a', now + 120_000, 36.5), now)).toBe('applied');
+    expect(tracker.apply('st', body('scanner-b', now, 39), now)).toBe('applied');
+    expect(tracker.apply('st', body('scanner-b', now - 1000, 36.8), now)).toBe('stale');
+    expect(tracker.snapshot('st')?.bodyTempC).toBe(36.5);
+  });
+
+  it('counts a door again after one reading stamped far ahead, once the skew limit has passed', () => {
+    site('st', 100);
+    const at = (seq: number, ts: number, inT: number): DeviceMessage => ({
+      stream: 'counts',
+      deviceId: 'door',
+      payload: { ts, seq, in: inT, out: 0 },
+    });
+    const now = T0 + 60_000;
+    feed('st', at(1, now, 10), now);
+    // Year 2096: ordered as if stamped at the clock-skew limit (10 min) ahead.
+    expect(feed('st', at(2, 4_000_000_000_000, 11), now)).toMatchObject({
+      occupancy: 11,
+      updatedAt: now,
+    });
+    expect(tracker.apply('st', at(3, now + 5 * 60_000, 20), now + 5 * 60_000)).toBe('stale');
+    const later = now + 11 * 60_000;
+    expect(feed('st', at(4, later, 25), later)).toMatchObject({
+      occupancy: 25,
+      updatedAt: later,
+    });
   });
 
   it('recomputes safe capacity when the city policy changes', () => {

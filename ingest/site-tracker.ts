@@ -39,6 +39,9 @@ interface Presence {
 interface SiteRuntime {
   doors: Map<string, DoorCounterState>;
   absolute: Map<string, Reading>;
+  /** Newest temperature per `${deviceId}/${kind}`, for staleness per scanner. */
+  temperatures: Map<string, Reading>;
+  /** Newest body and ambient reading of any scanner (what the site shows). */
   body: Reading | null;
   ambient: Reading | null;
   position: SiteState['position'];
@@ -83,40 +86,41 @@ export class SiteTracker {
   apply(siteId: string, msg: DeviceMessage, now: number, retained = false): ApplyOutcome {
     const s = this.runtime(siteId, now);
     this.presence(s, msg, now, retained);
+    if (msg.stream === 'status') return 'applied';
+    // Readings are ordered by device time, but none counts as later than the clock-skew limit
+    // ahead of now: one reading stamped years ahead would otherwise make every later one stale.
+    // (The clock-skew sensor fault reports the device; alarm-monitor.ts.)
+    const site = this.registry.sites.get(siteId);
+    const aheadMs = site ? this.registry.alarmSettingsFor(site).clockSkewMs : 0;
+    const ts = Math.min(msg.payload.ts, now + aheadMs);
     switch (msg.stream) {
       case 'counts': {
+        const payload = { ...msg.payload, ts };
         const door = s.doors.get(msg.deviceId);
-        const outcome = door ? applyCounts(door, msg.payload) : 'applied';
+        const outcome = door ? applyCounts(door, payload) : 'applied';
         if (!door) {
           const saved = this.resumed.get(siteId)?.doors[msg.deviceId];
-          s.doors.set(
-            msg.deviceId,
-            saved ? resumeDoorCounter(saved, msg.payload) : newDoorCounter(msg.payload),
-          );
+          s.doors.set(msg.deviceId, saved ? resumeDoorCounter(saved, payload) : newDoorCounter(payload));
         }
-        return this.touched(s, outcome, msg.payload.ts);
+        return this.touched(s, outcome, ts, now);
       }
       case 'occupancy':
-        return this.touched(
-          s,
-          newer(s.absolute, msg.deviceId, msg.payload.count, msg.payload.ts),
-          msg.payload.ts,
-        );
+        return this.touched(s, newer(s.absolute, msg.deviceId, msg.payload.count, ts), ts, now);
       case 'temperature': {
-        const key = msg.payload.kind === 'body' ? 'body' : 'ambient';
-        const prev = s[key];
-        if (prev && prev.ts > msg.payload.ts) return 'stale';
-        s[key] = { value: msg.payload.celsius, ts: msg.payload.ts };
-        return this.touched(s, 'applied', msg.payload.ts);
+        // Stale per scanner: one scanner's clock running behind another's loses none of its fevers.
+        const kind = msg.payload.kind === 'body' ? 'body' : 'ambient';
+        const outcome = newer(s.temperatures, `${msg.deviceId}/${kind}`, msg.payload.celsius, ts);
+        if (outcome === 'stale') return outcome;
+        const shown = s[kind];
+        if (!shown || shown.ts <= ts) s[kind] = { value: msg.payload.celsius, ts };
+        return this.touched(s, outcome, ts, now);
       }
       case 'position': {
         const p = msg.payload;
-        if (s.position && s.position.ts > p.ts) return 'stale';
-        s.position = { lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, heading: p.heading, ts: p.ts };
-        return this.touched(s, 'applied', p.ts);
+        if (s.position && s.position.ts > ts) return 'stale';
+        s.position = { lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, heading: p.heading, ts };
+        return this.touched(s, 'applied', ts, now);
       }
-      case 'status':
-        return 'applied';
     }
   }
 
@@ -323,8 +327,9 @@ export class SiteTracker {
     return list.slice(0, MAX_SITE_STATE_DEVICES);
   }
 
-  private touched(s: SiteRuntime, outcome: ApplyOutcome, ts: number): ApplyOutcome {
-    if (outcome !== 'stale') s.updatedAt = Math.max(s.updatedAt ?? 0, ts);
+  /** `updatedAt` is the newest reading's device time, never later than when it arrived. */
+  private touched(s: SiteRuntime, outcome: ApplyOutcome, ts: number, now: number): ApplyOutcome {
+    if (outcome !== 'stale') s.updatedAt = Math.max(s.updatedAt ?? 0, Math.min(ts, now));
     return outcome;
   }
 
@@ -334,6 +339,7 @@ export class SiteTracker {
       s = {
         doors: new Map(),
         absolute: new Map(),
+        temperatures: new Map(),
         body: null,
         ambient: null,
         position: null,
