@@ -32,6 +32,14 @@ describe('door counter', () => {
     expect(netOf(s)).toBe(11);
   });
 
+  it('takes a newer message whose seq restarted as a reboot, even when its totals passed the old ones', () => {
+    const s = newDoorCounter(msg(1, 30, 0, 2));
+    expect(applyCounts(s, msg(2, 35, 0, 1))).toBe('reboot');
+    expect(netOf(s)).toBe(65);
+    expect(applyCounts(s, msg(3, 36, 0, 2))).toBe('applied');
+    expect(netOf(s)).toBe(66);
+  });
+
   it('ignores duplicates and late replays of older messages', () => {
     const s = newDoorCounter(msg(1, 10, 0));
     applyCounts(s, msg(2, 12, 0));

@@ -49,7 +49,9 @@ export function netOf(s: DoorCounterState): number {
  */
 export function applyCounts(s: DoorCounterState, msg: CountsMsg): CountOutcome {
   if (msg.ts < s.lastTs || (msg.ts === s.lastTs && msg.seq <= s.lastSeq)) return 'stale';
-  const rebooted = msg.in < s.lastIn || msg.out < s.lastOut;
+  // A new boot restarts seq (DESIGN.md protocol v1) even when its totals have already passed
+  // the old ones; a newer message with a lower seq is therefore a reboot too.
+  const rebooted = msg.in < s.lastIn || msg.out < s.lastOut || msg.seq < s.lastSeq;
   if (rebooted) {
     s.carried = netOf(s);
     s.baseIn = 0;

@@ -61,6 +61,25 @@ describe('SiteTracker', () => {
     expect(s.occupancy).toBe(12);
   });
 
+  it("counts the doors again once the occupancy sensor's last will came, and the sensor again when it is back", () => {
+    site('st', 1000);
+    feed('st', counts('door', 1, 500, 78));
+    const cam = (seq: number, count: number): DeviceMessage => ({
+      stream: 'occupancy',
+      deviceId: 'cam',
+      payload: { ts: T0 + seq, seq, count },
+    });
+    const status = (seq: number, online: boolean): DeviceMessage => ({
+      stream: 'status',
+      deviceId: 'cam',
+      payload: online ? { online, fw: 'x', ts: T0 + seq } : { online },
+    });
+    expect(feed('st', cam(2, 100)).occupancy).toBe(100);
+    expect(feed('st', status(3, false)).occupancy).toBe(422);
+    feed('st', status(4, true));
+    expect(feed('st', cam(5, 430)).occupancy).toBe(430);
+  });
+
   it('keeps the latest body and ambient temperatures apart', () => {
     site('st', 100);
     feed('st', {

@@ -286,10 +286,18 @@ export class SiteTracker {
     return affected;
   }
 
+  /**
+   * Absolute sensors (camera, depth) win over door counters, but only while online: a camera
+   * whose last will came would otherwise hold its last head count for good. With every absolute
+   * sensor offline the doors count; with no doors either, the last head counts stand (and the
+   * device-offline alarm says why they do not move).
+   */
   private occupancy(s: SiteRuntime, clamp = true): number | null {
     let counted: number;
-    if (s.absolute.size > 0) counted = sum([...s.absolute.values()].map((r) => r.value));
+    const live = [...s.absolute].filter(([id]) => s.devices.get(id)?.online !== false);
+    if (live.length > 0) counted = sum(live.map(([, r]) => r.value));
     else if (s.doors.size > 0) counted = sum([...s.doors.values()].map(netOf));
+    else if (s.absolute.size > 0) counted = sum([...s.absolute.values()].map((r) => r.value));
     else return null;
     return clamp ? Math.max(0, counted + s.offset) : counted + s.offset;
   }
