@@ -28,7 +28,13 @@ describe('alarm label table', () => {
   it('names the faults ingest reports and passes an unknown one through unchanged', () => {
     // ingest/alarms/fault-rule.ts FaultKind
     expect(Object.keys(SENSOR_FAULT_LABELS).sort()).toEqual(
-      ['clock-skew', 'counter-reboot', 'impossible-occupancy', 'negative-count'].sort(),
+      [
+        'clock-skew',
+        'counter-reboot',
+        'impossible-occupancy',
+        'negative-count',
+        'impossible-temperature',
+      ].sort(),
     );
     expect(sensorFaultLabel('counter-reboot', 'id')).toBe('penghitung dinyalakan ulang');
     expect(sensorFaultLabel('clock-skew', 'en')).toBe('device clock is off');

@@ -50,6 +50,10 @@ export const SENSOR_FAULT_LABELS = {
     id: 'hitungan pintu jauh di bawah nol',
     en: 'door count far below zero',
   },
+  'impossible-temperature': {
+    id: 'suhu tubuh mustahil (di luar 30–45 °C)',
+    en: 'impossible body temperature (outside 30–45 °C)',
+  },
 } as const satisfies Record<string, Label>;
 
 export type SensorFaultKind = keyof typeof SENSOR_FAULT_LABELS;

@@ -96,6 +96,11 @@ describe('alarm details from the rules, in words', () => {
         'door count -400',
       ],
       [
+        (r) => r.checkBodyTemperature(SITE.id, 'mpp-thermal-1', 120, T),
+        `gangguan: ${L['impossible-temperature'].id} · perangkat mpp-thermal-1 · suhu tubuh 120,0 °C · terakhir 08.15 WIB`,
+        'body temperature 120.0 °C',
+      ],
+      [
         (r) => r.report(SITE.id, 'counter-reboot', { deviceId: 'mpp-door-1' }, T),
         `gangguan: ${L['counter-reboot'].id} · perangkat mpp-door-1 · terakhir 08.15 WIB`,
         'device mpp-door-1',

@@ -49,6 +49,7 @@ const KNOWN: Record<Alarm['type'], string[]> = {
     'occupancy',
     'designCapacity',
     'doorNet',
+    'celsius',
   ],
   'capacity-forecast': ['occupancy', 'safeCapacity', 'forecastPeak', 'expectedAt', 'horizonMinutes', 'basis'],
 };
@@ -92,6 +93,9 @@ function faultEvidence(d: Details, lang: Lang): string | undefined {
       occ: formatNumber(occ, lang),
       cap: formatNumber(design, lang),
     });
+  const celsius = num(d, 'celsius');
+  if (celsius !== undefined)
+    return translate(lang, 'alarm.detail.fever', { celsius: formatCelsius(celsius, lang) });
   const net = num(d, 'doorNet');
   if (net !== undefined) return translate(lang, 'alarm.detail.doorNet', { net: formatNumber(net, lang) });
   return undefined;

@@ -189,6 +189,19 @@ describe('fever alarm', () => {
     expect(alarm('pasar-tos', 'fever')).toMatchObject({ severity: 'critical', details: { celsius: 38.4 } });
   });
 
+  it('takes an impossible body temperature as a sensor fault, never as a fever', () => {
+    body('tos-thermal', 120, T0);
+    body('tos-thermal', 12, T0 + 1000);
+    expect(alarm('pasar-tos', 'fever')).toBeUndefined();
+    expect(alarm('pasar-tos', 'sensor-fault')?.details).toMatchObject({
+      fault: 'impossible-temperature',
+      deviceId: 'tos-thermal',
+      celsius: 120,
+    });
+    body('tos-thermal', 45, T0 + 2000);
+    expect(alarm('pasar-tos', 'fever')).toMatchObject({ severity: 'critical' });
+  });
+
   it('de-escalates and clears feverClearMs after the last fever reading of each severity', () => {
     body('tos-thermal', 38.4, T0);
     body('tos-thermal', 37.5, T0 + 2 * MIN);

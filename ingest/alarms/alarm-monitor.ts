@@ -127,8 +127,11 @@ export class AlarmMonitor {
         site.designCapacity,
         now,
       );
-    if (msg.stream === 'temperature' && msg.payload.kind === 'body' && outcome !== 'stale')
-      this.fever.reading(site.id, msg.deviceId, msg.payload.celsius, now, s);
+    if (msg.stream === 'temperature' && msg.payload.kind === 'body' && outcome !== 'stale') {
+      const { celsius } = msg.payload;
+      if (!this.faults.checkBodyTemperature(site.id, msg.deviceId, celsius, now))
+        this.fever.reading(site.id, msg.deviceId, celsius, now, s);
+    }
     this.evaluateRules(site, s, now, this.engine.isPresent(site.id, 'device-offline'));
   }
 

@@ -13,11 +13,22 @@
  * - impossible-occupancy: the sensors' count is more than 3x the site's design capacity.
  * - negative-count: the door counters' net (before the clamp at 0) is far below zero, i.e. by more
  *   than max(10 people, 25% of design capacity); a little below zero is normal drift (2-3%).
+ * - impossible-temperature: a body temperature outside BODY_PLAUSIBLE_C (no person at an entrance
+ *   reads 120 C or 12 C: the scanner is broken or aimed at something else). Such a reading is a
+ *   fault instead of a fever, so it never raises a fever alarm.
  */
 import type { Condition } from './alarm-engine.ts';
 import type { AlarmDetails } from './alarm-record.ts';
 
-export type FaultKind = 'counter-reboot' | 'clock-skew' | 'impossible-occupancy' | 'negative-count';
+export type FaultKind =
+  | 'counter-reboot'
+  | 'clock-skew'
+  | 'impossible-occupancy'
+  | 'negative-count'
+  | 'impossible-temperature';
+
+/** Body temperatures a thermal scanner can read from a person (skin in air-conditioning to hyperpyrexia). */
+export const BODY_PLAUSIBLE_C = { min: 30, max: 45 } as const;
 
 export const IMPOSSIBLE_OCCUPANCY_FACTOR = 3;
 
@@ -80,6 +91,13 @@ export class FaultRule {
       return true;
     }
     return false;
+  }
+
+  /** Checks a body temperature; returns true when it is impossible (a fault, not a fever). */
+  checkBodyTemperature(siteId: string, deviceId: string, celsius: number, now: number): boolean {
+    if (celsius >= BODY_PLAUSIBLE_C.min && celsius <= BODY_PLAUSIBLE_C.max) return false;
+    this.report(siteId, 'impossible-temperature', { deviceId, celsius }, now);
+    return true;
   }
 
   condition(siteId: string, now: number, faultClearMs: number): Condition {
