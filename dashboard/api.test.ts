@@ -202,6 +202,41 @@ describe('sites and devices', () => {
     expect((await d.api('/api/devices/nope-1/secret', { body: {}, token })).status).toBe(404);
   });
 
+  it('moves a device to another site without a new secret, replicated for broker and ingest', async () => {
+    const d = await start();
+    const token = await d.login();
+    await d.api('/api/sites', { body: pasarTos, token });
+    await d.api('/api/sites', { body: busK1, token });
+    const { secret } = (
+      await d.api('/api/devices', {
+        body: { id: 'spare-cam-1', siteId: pasarTos.id, type: 'occupancy-sensor' },
+        token,
+      })
+    ).body as { secret: string };
+
+    const moved = await d.api('/api/devices/spare-cam-1', {
+      method: 'PATCH',
+      body: { siteId: busK1.id },
+      token,
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ id: 'spare-cam-1', siteId: busK1.id, type: 'occupancy-sensor' });
+    expect(JSON.stringify(moved.body)).not.toContain('secretHash');
+    const record = deviceRecordSchema.parse(
+      JSON.parse((await retained(topics.registryDevice('spare-cam-1')))!),
+    );
+    expect(record.siteId).toBe(busK1.id);
+    expect(await verifySecret(secret, record.secretHash)).toBe(true);
+    expect((await d.api(`/api/devices?siteId=${pasarTos.id}`, { token })).body).toEqual([]);
+
+    const patch = (id: string, body: unknown) =>
+      d.api(`/api/devices/${id}`, { method: 'PATCH', body, token });
+    expect((await patch('spare-cam-1', { siteId: 'nowhere' })).status).toBe(400);
+    expect((await patch('spare-cam-1', { type: 'door-counter' })).status).toBe(400);
+    expect((await patch('spare-cam-1', {})).status).toBe(400);
+    expect((await patch('nope-1', { siteId: busK1.id })).status).toBe(404);
+  });
+
   it('answers only after the registry message came back through the broker', async () => {
     const d = await start({ REGISTRY_ECHO_TIMEOUT_MS: '300' });
     const token = await d.login();

@@ -32,6 +32,13 @@ export function publicDevice(device: DeviceRecord): Omit<DeviceRecord, 'secretHa
 
 const devicesQuerySchema = z.object({ siteId: siteIdSchema.optional() });
 
+/** Moving a device to another site, or renaming it; id, type and secret stay. */
+export const devicePatchSchema = deviceInputSchema
+  .pick({ siteId: true, name: true })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change: give siteId and/or name');
+
 /** `PUT /api/policy`: a preset id and optional per-kind shares (0..1, or a percentage up to 100). */
 export const policyInputSchema = z.object({
   id: z.enum(POLICY_PRESETS.map((p) => p.id) as [string, ...string[]]),
@@ -113,6 +120,13 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
       c.get('user').username,
     );
     return c.json({ id: device.id, secret }, 201);
+  });
+
+  app.patch('/devices/:id', requireRole('admin'), async (c) => {
+    const patch = await readJson(c, devicePatchSchema);
+    return c.json(
+      publicDevice(await registry.updateDevice(c.req.param('id'), patch, c.get('user').username)),
+    );
   });
 
   app.post('/devices/:id/secret', requireRole('admin'), async (c) => {

@@ -34,6 +34,9 @@ export interface RegistryStoreEvents {
 
 export type KindPct = Partial<Record<SiteKind, number>>;
 
+/** Device fields an admin may change: the site it counts for, and its name. */
+export type DevicePatch = Partial<Pick<DeviceInput, 'siteId' | 'name'>>;
+
 /** Site fields an admin may change; `null` removes an optional field (e.g. the site's own policyPct). */
 export type SitePatch = {
   [K in Exclude<keyof SiteInput, 'id' | 'kind'>]?: SiteInput[K] | null;
@@ -214,6 +217,33 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
         () => this.devices.set(id, previous),
       );
       this.options.logger.info({ device: id, by }, 'device secret rotated');
+      await this.replicate(topics.registryDevice(id), device);
+      return device;
+    });
+  }
+
+  /**
+   * Moves a device to another site (or renames it): ingest and the broker follow the replicated
+   * record, so the device keeps its id, secret and firmware (README "Connecting a real device").
+   *
+   * @throws HttpError 404 for an unknown device, 400 for an unknown site, 503 as createSite.
+   */
+  updateDevice(id: string, patch: DevicePatch, by: string): Promise<DeviceRecord> {
+    return this.serialized(async () => {
+      this.requireConnected();
+      const previous = this.devices.get(id);
+      if (!previous) throw notFound(`device '${id}' not found`);
+      if (patch.siteId !== undefined && !this.sites.has(patch.siteId))
+        throw badRequest(`siteId unknown site '${patch.siteId}'`);
+      const device: DeviceRecord = { ...previous, ...patch };
+      await this.commit(
+        () => this.devices.set(id, device),
+        () => this.devices.set(id, previous),
+      );
+      this.options.logger.info(
+        { device: id, from: previous.siteId, to: device.siteId, by },
+        'device updated',
+      );
       await this.replicate(topics.registryDevice(id), device);
       return device;
     });
