@@ -150,7 +150,7 @@ describe('sites and devices', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/(^|; )name /);
     expect(bad.body.error).toMatch(/(^|; )kind /);
-    expect(bad.body.error).toMatch(/(^|; )policyPct must be between 0 and 1/);
+    expect(bad.body.error).toMatch(/(^|; )policyPct must be a fraction 0..1 or a percentage 5..100/);
     expect((await d.api('/api/sites', { body: '{not json', token })).body).toEqual({
       error: 'body must be a JSON object',
     });

@@ -50,12 +50,15 @@ describe('siteInputSchema', () => {
     [100, 1],
     [0, 0],
     [75, 0.75],
+    [5, 0.05],
   ])('reads policyPct %d as the fraction %d', (policyPct, expected) => {
     expect(siteInputSchema.parse({ ...goodSite, policyPct }).policyPct).toBe(expected);
   });
 
-  it.each([150, -1, 100.5])('rejects policyPct %d with a reason', (policyPct) => {
-    expect(siteError({ policyPct })).toBe('policyPct must be between 0 and 1 (or a percentage up to 100)');
+  it.each([150, -1, 100.5, 1.5, 2, 4.99])('rejects policyPct %d with a reason', (policyPct) => {
+    expect(siteError({ policyPct })).toBe(
+      'policyPct must be a fraction 0..1 or a percentage 5..100 (0.5 and 50 both mean 50%)',
+    );
   });
 
   it.each([

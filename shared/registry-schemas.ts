@@ -28,13 +28,16 @@ export const latLonSchema = z.object({
 export type LatLon = z.infer<typeof latLonSchema>;
 
 /**
- * A capacity policy share. Accepts a fraction 0..1 or a percentage above 1 up to 100
- * (`0.5` and `50` both mean 50%; `1` means 100%), stored as a fraction.
+ * A capacity policy share. Accepts a fraction 0..1 or a percentage 5..100 (`0.5` and `50` both
+ * mean 50%; `1` means 100%), stored as a fraction. Values between 1 and 5 are refused: `1.5`
+ * could be 150% or 1.5%, and no capacity rule allows a few percent.
  */
+const POLICY_PCT_RANGE = 'must be a fraction 0..1 or a percentage 5..100 (0.5 and 50 both mean 50%)';
 export const policyPctSchema = z
   .number()
-  .min(0, 'must be between 0 and 1 (or a percentage up to 100)')
-  .max(100, 'must be between 0 and 1 (or a percentage up to 100)')
+  .min(0, POLICY_PCT_RANGE)
+  .max(100, POLICY_PCT_RANGE)
+  .refine((v) => v <= 1 || v >= 5, POLICY_PCT_RANGE)
   .transform((v) => (v > 1 ? v / 100 : v));
 
 export const siteIdSchema = z
