@@ -7,7 +7,7 @@ import type { DeviceType } from '../../shared/registry-schemas.ts';
 import type { AdminContext, AdminPanel } from './admin-view.ts';
 import { api, type DeviceListing } from './api.ts';
 import { h, setText } from './dom.ts';
-import { busy, createStatus, errorReason, field, option, table, tx } from './form-kit.ts';
+import { busy, createStatus, errorReason, field, formFailure, option, table, tx } from './form-kit.ts';
 import { formatNumber } from './format.ts';
 import type { MessageKey } from './i18n.ts';
 import { getLang, onLangChange, t } from './locale.ts';
@@ -139,7 +139,7 @@ export function createDevicesPanel(ctx: AdminContext): AdminPanel {
       copyButton.focus();
       void load();
     } catch (err) {
-      status.error(t('admin.failed', { reason: errorReason(err) }));
+      status.error(formFailure(form, err));
     }
   });
 

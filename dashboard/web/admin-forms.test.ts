@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { siteInputSchema } from '../../shared/registry-schemas.ts';
-import { optionalNumber, siteInputFromForm, sitePatchFromForm } from './admin-sites.ts';
+import { countNumber, optionalNumber, siteInputFromForm, sitePatchFromForm } from './admin-sites.ts';
 import { normalizePolicy, type PolicyPresetInfo } from './api.ts';
 import { changeSides, kindPctFromInputs, policyText } from './policy-text.ts';
 import { parseHeadCount } from './site-corrections.ts';
@@ -45,6 +45,19 @@ describe('site form', () => {
     expect(siteInputSchema.safeParse(input).success).toBe(false);
     expect(optionalNumber('  ')).toBeUndefined();
     expect(optionalNumber('12,5')).toBe(12.5);
+  });
+
+  it('reads a capacity with thousands separators, the Indonesian way or the English way', () => {
+    for (const typed of ['1.000', '1,000', '1 000', '1000'])
+      expect(
+        siteInputFromForm({ id: 'x1', name: 'X', kind: 'market', designCapacity: typed }).designCapacity,
+      ).toBe(1000);
+    expect(countNumber('12.500.000')).toBe(12_500_000);
+    expect(countNumber('1.5')).toBe(1.5); // not a count: the server refuses it with a reason
+    expect(countNumber('')).toBeUndefined();
+    expect(sitePatchFromForm({ designCapacity: '1.500' }, { followCity: false, route: null })).toEqual({
+      designCapacity: 1500,
+    });
   });
 });
 

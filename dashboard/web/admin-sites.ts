@@ -7,7 +7,7 @@ import type { SiteInput, SiteKind } from '../../shared/registry-schemas.ts';
 import type { AdminContext, AdminPanel } from './admin-view.ts';
 import { api, type SitePatch } from './api.ts';
 import { h, setText } from './dom.ts';
-import { busy, createStatus, errorReason, field, option, table, tx } from './form-kit.ts';
+import { busy, createStatus, field, formFailure, option, table, tx } from './form-kit.ts';
 import { formatNumber } from './format.ts';
 import { kindText } from './i18n.ts';
 import { getLang, onLangChange, t } from './locale.ts';
@@ -17,6 +17,19 @@ import { EMPTY_FILTER, KINDS, visibleSites } from './site-order.ts';
 export function optionalNumber(text: string): number | undefined {
   const trimmed = text.trim().replace(',', '.');
   return trimmed === '' ? undefined : Number(trimmed);
+}
+
+/**
+ * A head count typed the Indonesian way or the English way: `1.000`, `1,000` and `1 000` are a
+ * thousand (a capacity has no fraction), anything else is read as a plain number. Undefined when
+ * empty; NaN when it is not a number.
+ *
+ * @example countNumber('1.500') // 1500
+ */
+export function countNumber(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d{1,3}([.,\s]\d{3})+$/.test(trimmed)) return Number(trimmed.replace(/[.,\s]/g, ''));
+  return optionalNumber(trimmed);
 }
 
 /**
@@ -31,7 +44,7 @@ export function siteInputFromForm(values: Record<string, string>): SiteInput {
     id: (values.id ?? '').trim(),
     name: (values.name ?? '').trim(),
     kind: values.kind as SiteKind,
-    designCapacity: optionalNumber(values.designCapacity ?? '') ?? Number.NaN,
+    designCapacity: countNumber(values.designCapacity ?? '') ?? Number.NaN,
   };
   const area = optionalNumber(values.areaM2 ?? '');
   if (area !== undefined) input.areaM2 = area;
@@ -60,7 +73,7 @@ export function sitePatchFromForm(
   const patch: SitePatch = {};
   const name = (values.name ?? '').trim();
   if (name) patch.name = name;
-  const design = optionalNumber(values.designCapacity ?? '');
+  const design = countNumber(values.designCapacity ?? '');
   if (design !== undefined) patch.designCapacity = design;
   const area = optionalNumber(values.areaM2 ?? '');
   if (area !== undefined) patch.areaM2 = area;
@@ -107,10 +120,7 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
       }),
       field('site.name', input('name', { required: true })),
       field('site.kind', kind),
-      field(
-        'site.designCapacity',
-        input('designCapacity', { type: 'number', min: '0', step: '1', required: true }),
-      ),
+      field('site.designCapacity', input('designCapacity', { inputmode: 'numeric', required: true })),
       field('site.areaM2', input('areaM2', { type: 'number', min: '0', step: 'any' }), { optional: true }),
       field('site.policyPct', input('policyPct', { type: 'number', min: '0', max: '100', step: 'any' }), {
         optional: true,
@@ -145,7 +155,7 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
       'div',
       { class: 'form-grid' },
       field('site.name', input('name', { required: true })),
-      field('site.designCapacity', input('designCapacity', { type: 'number', min: '0', step: '1' })),
+      field('site.designCapacity', input('designCapacity', { inputmode: 'numeric' })),
       field('site.areaM2', input('areaM2', { type: 'number', min: '0', step: 'any' }), {
         hint: 'site.unchangedHint',
       }),
@@ -204,7 +214,7 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
       await busy(editSave, () => api.updateSite(target.id, patch));
       editStatus.ok(t('site.saved', { id: target.id }));
     } catch (err) {
-      editStatus.error(t('admin.failed', { reason: errorReason(err) }));
+      editStatus.error(formFailure(editForm, err));
     }
   });
   editCancel.addEventListener('click', () => {
@@ -250,7 +260,7 @@ export function createSitesPanel(ctx: AdminContext): AdminPanel {
       publicByKind();
       (form.elements.namedItem('id') as HTMLInputElement).focus();
     } catch (err) {
-      status.error(t('admin.failed', { reason: errorReason(err) }));
+      status.error(formFailure(form, err));
     }
   });
 

@@ -6,7 +6,17 @@
 import type { AdminContext, AdminPanel } from './admin-view.ts';
 import { api, ROLES, type Role, type User } from './api.ts';
 import { h, setText } from './dom.ts';
-import { busy, createStatus, errorReason, field, option, selectedValues, table, tx } from './form-kit.ts';
+import {
+  busy,
+  createStatus,
+  errorReason,
+  field,
+  formFailure,
+  option,
+  selectedValues,
+  table,
+  tx,
+} from './form-kit.ts';
 import { formatNumber } from './format.ts';
 import { getLang, onLangChange, t } from './locale.ts';
 
@@ -184,7 +194,7 @@ export function createUsersPanel(ctx: AdminContext): AdminPanel {
       toggleSites(sites, role.value);
       void load();
     } catch (err) {
-      status.error(t('admin.failed', { reason: errorReason(err) }));
+      status.error(formFailure(form, err));
     }
   });
 

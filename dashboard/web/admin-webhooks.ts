@@ -6,7 +6,17 @@
 import type { AdminContext, AdminPanel } from './admin-view.ts';
 import { api, type Delivery, type Webhook, type WebhookInput } from './api.ts';
 import { h } from './dom.ts';
-import { busy, createStatus, errorReason, field, option, selectedValues, table, tx } from './form-kit.ts';
+import {
+  busy,
+  createStatus,
+  errorReason,
+  field,
+  formFailure,
+  option,
+  selectedValues,
+  table,
+  tx,
+} from './form-kit.ts';
 import { formatDateTimeWib, formatNumber } from './format.ts';
 import type { MessageKey } from './i18n.ts';
 import { getLang, onLangChange, t } from './locale.ts';
@@ -197,7 +207,7 @@ export function createWebhooksPanel(ctx: AdminContext): AdminPanel {
       form.reset();
       void loadHooks();
     } catch (err) {
-      status.error(t('admin.failed', { reason: errorReason(err) }));
+      status.error(formFailure(form, err));
     }
   });
   listHolder.addEventListener('click', async (event) => {

@@ -10,6 +10,7 @@ import type { MessageKey } from './i18n.ts';
 import { t } from './locale.ts';
 
 let sequence = 0;
+const watched = new WeakSet<HTMLFormElement>();
 
 /** A document-unique id for a control built in code. */
 export function uid(prefix: string): string {
@@ -52,6 +53,42 @@ export function field(
     parts.push(hint);
   }
   return h('div', { class: options.wide ? 'field field-grow' : 'field' }, ...parts);
+}
+
+/**
+ * What a form says when its request failed. A 400 names the fields it refused first (the
+ * server's reasons read `designCapacity Invalid input…; name Too small…`): those controls of
+ * `form` are marked `aria-invalid` and named by their own labels, in the operator's language,
+ * with the server's wording after them as detail. Anything else says the server's reason.
+ *
+ * @example status.error(formFailure(form, err)) // 'Periksa isian: Kapasitas desain, Nama. Rincian: …'
+ */
+export function formFailure(form: HTMLFormElement, err: unknown): string {
+  if (!watched.has(form)) {
+    // A control is no longer marked once the operator changes it.
+    watched.add(form);
+    form.addEventListener('input', (event) => (event.target as Element).removeAttribute('aria-invalid'));
+  }
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  if (!(err instanceof ApiError) || err.status !== 400)
+    return t('admin.failed', { reason: errorReason(err) });
+  const labels: string[] = [];
+  let first: HTMLElement | undefined;
+  for (const issue of err.reason.split('; ')) {
+    const path = issue.split(' ')[0] ?? '';
+    const top = path.split('.')[0] ?? '';
+    for (const name of top === 'location' ? ['lat', 'lon'] : [top]) {
+      const control = name ? form.elements.namedItem(name) : null;
+      if (!(control instanceof HTMLElement)) continue;
+      control.setAttribute('aria-invalid', 'true');
+      first ??= control;
+      const label = form.querySelector(`label[for="${control.id}"] span`)?.textContent;
+      if (label && !labels.includes(label)) labels.push(label);
+    }
+  }
+  if (labels.length === 0) return t('admin.failed', { reason: errorReason(err) });
+  first?.focus();
+  return t('admin.checkFields', { fields: labels.join(', '), reason: err.reason });
 }
 
 /** The server's reason for a failed call, or a translated network message. */

@@ -157,12 +157,19 @@ describe('the public crowd guide in the browser', () => {
     await form.locator('select[name="kind"]').selectOption('market');
     expect(await box.isChecked()).toBe(true);
     await form.locator('input[name="id"]').fill('pasar-tertutup');
-    await form.locator('input[name="name"]').fill('Pasar Tertutup');
-    await form.locator('input[name="designCapacity"]').fill('300');
+    // Typed the Indonesian way; the name is forgotten: the form names the field in Bahasa.
+    await form.locator('input[name="designCapacity"]').fill('1.000');
     await box.uncheck();
     await page.locator(testId('site-create')).click();
+    await page.locator(testId('site-status')).getByText('Periksa isian: Nama').waitFor();
+    expect(await form.locator('input[name="name"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await form.locator('input[name="designCapacity"]').getAttribute('aria-invalid')).toBeNull();
+    await form.locator('input[name="name"]').fill('Pasar Tertutup');
+    await page.locator(testId('site-create')).click();
     await page.locator(testId('site-status')).getByText('pasar-tertutup').waitFor();
-    expect((await sys.api('GET', '/api/sites/pasar-tertutup')).body.public).toBe(false);
+    expect(await form.locator('input[name="name"]').getAttribute('aria-invalid')).toBeNull();
+    const created = (await sys.api('GET', '/api/sites/pasar-tertutup')).body;
+    expect(created).toMatchObject({ public: false, designCapacity: 1000 });
     const listed = (await (await fetch(`${sys.url}/api/public/crowd`)).json()) as Array<{ id: string }>;
     expect(listed.map((v) => v.id)).not.toContain('pasar-tertutup');
     await context.close();
