@@ -71,7 +71,7 @@ describe('alarm history lines', () => {
       ),
     ).toBe('08.00 WIB · diakui oleh budi · “petugas menuju lokasi”');
     expect(transitionText({ at: T, action: 'escalated', by: 'system', severity: 'critical' }, 'en', T)).toBe(
-      '08:00 WIB · escalated to critical by system',
+      '08:00 WIB · escalated to critical by the system',
     );
   });
 

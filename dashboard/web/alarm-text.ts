@@ -180,6 +180,14 @@ export function alarmSince(alarm: Alarm, lang: Lang, nowMs: number): string {
   });
 }
 
+/** shared/alarms.ts SYSTEM_ACTOR; not imported, as that module would bring zod into the bundle. */
+const SYSTEM_ACTOR_NAME = 'system';
+
+/** Who acted: a user name as it is, the system (ingest's rules, the daily reset) in the operator's language. */
+export function actorText(by: string, lang: Lang): string {
+  return by === SYSTEM_ACTOR_NAME ? translate(lang, 'actor.system') : by;
+}
+
 /** The newest comment on the alarm, if any. */
 export function lastComment(alarm: Alarm): AlarmTransition | undefined {
   for (let i = alarm.history.length - 1; i >= 0; i--) {
@@ -196,7 +204,10 @@ export function lastComment(alarm: Alarm): AlarmTransition | undefined {
  */
 export function transitionText(step: AlarmTransition, lang: Lang, nowMs: number): string {
   const action = translate(lang, `alarm.action.${step.action}` as MessageKey);
-  const parts = [alarmTime(step.at, lang, nowMs), translate(lang, 'alarm.by', { action, by: step.by })];
+  const parts = [
+    alarmTime(step.at, lang, nowMs),
+    translate(lang, 'alarm.by', { action, by: actorText(step.by, lang) }),
+  ];
   if (step.action === 'assigned')
     parts.push(step.assignee ? step.assignee : translate(lang, 'alarm.unassigned'));
   if (step.comment) parts.push(`“${step.comment}”`);

@@ -50,7 +50,7 @@ describe('correction log lines', () => {
         'en',
         AT + 60_000,
       ),
-    ).toBe('04:00 WIB · count reset to zero · daily reset · 12 → 0 people · by system');
+    ).toBe('04:00 WIB · count reset to zero · daily reset · 12 → 0 people · by the system');
     expect(
       correctionText(
         entry({

@@ -4,13 +4,10 @@
  * ingest records as action `reboot` with the count unchanged: ingest/create-ingest.ts), why, the
  * count before and after, and by whom (`system` for the daily reset and reboots). Pure; tested.
  */
-import { alarmTime } from './alarm-text.ts';
+import { actorText, alarmTime } from './alarm-text.ts';
 import type { CorrectionEntry } from './api.ts';
 import { formatNumber } from './format.ts';
 import { type Lang, MESSAGES, type MessageKey, translate } from './i18n.ts';
-
-/** shared/alarms.ts SYSTEM_ACTOR; not imported, as that module would bring zod into the bundle. */
-const SYSTEM_ACTOR_NAME = 'system';
 
 /** The actions ingest records (ingest/points.ts correctionPoint). */
 export const CORRECTION_ACTIONS = ['reset', 'correct', 'reboot'] as const;
@@ -54,7 +51,7 @@ export function correctionText(entry: CorrectionEntry, lang: Lang, nowMs: number
   if (entry.by)
     parts.push(
       translate(lang, 'corrlog.by', {
-        by: entry.by === SYSTEM_ACTOR_NAME ? translate(lang, 'corrlog.system') : entry.by,
+        by: actorText(entry.by, lang),
       }),
     );
   return parts.join(' · ');

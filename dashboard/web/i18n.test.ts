@@ -61,6 +61,16 @@ describe('i18n', () => {
     expect(translate('en', 'list.summary', { shown: 3 })).toBe('Showing 3 of {total} sites');
   });
 
+  it('says one alarm, two alarms and 1.234 alarms in English', () => {
+    expect(translate('en', 'nav.alarmCount', { n: 1 })).toBe('1 open alarm');
+    expect(translate('en', 'nav.alarmCount', { n: 2 })).toBe('2 open alarms');
+    expect(translate('en', 'nav.alarmCount', { n: '1.234' })).toBe('1.234 open alarms');
+    expect(translate('en', 'map.unplaced', { n: 1 })).toBe('1 site without coordinates is not on the map.');
+    expect(translate('id', 'nav.alarmCount', { n: 1 })).toBe(
+      translate('id', 'nav.alarmCount', { n: 2 }).replace('2', '1'),
+    );
+  });
+
   it('states the memory-store notice required by the design', () => {
     expect(translate('id', 'header.memoryStore')).toBe('Riwayat disimpan di memori (tanpa InfluxDB)');
     expect(translate('en', 'header.memoryStore')).toMatch(/memory/i);

@@ -89,7 +89,7 @@ const baseId = {
   'detail.bodyTemp': 'Suhu tubuh',
   'detail.ambientTemp': 'Suhu ruangan',
   'detail.position': 'Posisi bus',
-  'detail.positionValue': '{lat}, {lon}',
+  'detail.positionValue': '{lat}; {lon}',
   'detail.speed': '{speed} km/j',
   'detail.heading': 'arah {heading}°',
   'detail.devices': 'Perangkat',
@@ -255,11 +255,24 @@ export function isLang(value: unknown): value is Lang {
  *
  * @example translate('id', 'age.seconds', { n: 12 }) // '12 dtk lalu'
  */
+/**
+ * A message with its `{name}` placeholders filled; `{name|one|other}` picks a word by whether the
+ * parameter is 1 (English plurals: `{n} open {n|alarm|alarms}`; Bahasa needs none). A number
+ * parameter may come formatted (`1.234`).
+ *
+ * @example translate('en', 'nav.alarmCount', { n: 1 }) // '1 open alarm'
+ */
 export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {
   const template = MESSAGES[lang][key];
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
-    name in params ? String(params[name]) : match,
+  return template.replace(
+    /\{(\w+)(?:\|([^|}]*)\|([^}]*))?\}/g,
+    (match, name: string, one?: string, other?: string) => {
+      if (!(name in params)) return match;
+      const value = String(params[name]);
+      if (one === undefined) return value;
+      return Number(value.replace(/[.,\s]/g, '')) === 1 ? one : (other ?? '');
+    },
   );
 }
 

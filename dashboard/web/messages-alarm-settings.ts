@@ -76,7 +76,6 @@ export const alarmSettingsMessagesId = {
   'corrlog.change': '{before} → {after} orang',
   'corrlog.count': '{n} orang',
   'corrlog.by': 'oleh {by}',
-  'corrlog.system': 'sistem',
 } as const;
 
 export type AlarmSettingsMessageKey = keyof typeof alarmSettingsMessagesId;
@@ -132,7 +131,7 @@ export const alarmSettingsMessagesEn: Record<AlarmSettingsMessageKey, string> = 
   'as.error.notNumber': 'Not a number. Type digits only, e.g. 37.5.',
   'as.error.range': 'Must be between {min} and {max} {unit}.',
   'as.error.integer': 'Must be a whole number.',
-  'as.error.fields': 'Not saved: check the {n} marked boxes.',
+  'as.error.fields': 'Not saved: check the {n} marked {n|box|boxes}.',
   'as.error.order': '“{low}” must be below “{high}”.',
   'as.error.orderEq': '“{low}” may not be above “{high}”.',
   'as.save': 'Save alarm thresholds',
@@ -151,7 +150,6 @@ export const alarmSettingsMessagesEn: Record<AlarmSettingsMessageKey, string> = 
   'corrlog.reason.end-of-line': 'end of line (bus)',
   'corrlog.reason.manual': 'manual',
   'corrlog.change': '{before} → {after} people',
-  'corrlog.count': '{n} people',
+  'corrlog.count': '{n} {n|person|people}',
   'corrlog.by': 'by {by}',
-  'corrlog.system': 'system',
 };

@@ -42,7 +42,7 @@ export const mapMessagesEn: Record<keyof typeof mapMessagesId, string> = {
   'map.schematic': 'Schematic offline map: approximate coastlines, not for navigation',
   'map.legendBus': 'bus and its corridor (live GPS position)',
   'map.tilesFailed': 'Online map tiles could not be loaded; the schematic map stays.',
-  'map.unplaced': '{n} sites without coordinates are not on the map.',
+  'map.unplaced': '{n} {n|site|sites} without coordinates {n|is|are} not on the map.',
   'site.notFound': 'Site “{id}” was not found or is not yours to see.',
   'temp.title': 'Temperature: body (highest per interval) and room',
   'temp.body': 'Body temperature (highest)',

@@ -9,7 +9,7 @@
 import type { Alarm } from '../../shared/alarms.ts';
 import { type AlarmEvent, pastAlarms, siteAlarmHistory } from './alarm-order.ts';
 import type { AlarmStore } from './alarm-store.ts';
-import { alarmSince, alarmSummary, alarmTime, transitionText } from './alarm-text.ts';
+import { actorText, alarmSince, alarmSummary, alarmTime, transitionText } from './alarm-text.ts';
 import { api } from './api.ts';
 import { byTestId, h } from './dom.ts';
 import { alarmStateText, alarmTypeText, severityText } from './i18n.ts';
@@ -57,9 +57,11 @@ export function createSiteAlarms(options: { alarms: AlarmStore; now?: () => numb
         ` · ${alarmTime(p.raisedAt, lang, nowMs)} – `,
         p.clearedAt === null ? t('detail.stillOpen') : alarmTime(p.clearedAt, lang, nowMs),
         p.acknowledgedBy
-          ? ` · ${t('alarm.by', { action: t('alarm.action.acknowledged'), by: p.acknowledgedBy })}`
+          ? ` · ${t('alarm.by', { action: t('alarm.action.acknowledged'), by: actorText(p.acknowledgedBy, lang) })}`
           : '',
-        p.clearedBy ? ` · ${t('alarm.by', { action: t('alarm.action.cleared'), by: p.clearedBy })}` : '',
+        p.clearedBy
+          ? ` · ${t('alarm.by', { action: t('alarm.action.cleared'), by: actorText(p.clearedBy, lang) })}`
+          : '',
       ),
     );
     const pastBlock = past.length

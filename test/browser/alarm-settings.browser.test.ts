@@ -188,7 +188,7 @@ describe('alarm thresholds in the admin view', () => {
       await page.locator(testId('lang-toggle')).click();
       await expect
         .poll(() => entry.textContent())
-        .toMatch(/counter rebooted: new baseline, count unchanged · 32 people · by system$/);
+        .toMatch(/counter rebooted: new baseline, count unchanged · 32 people · by the system$/);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
