@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultStep, historyQuerySchema, resolveHistoryRange } from './history-params.ts';
+import { defaultStep, historyQuerySchema, parseTime, resolveHistoryRange } from './history-params.ts';
 
 const NOW = Date.UTC(2026, 10, 28, 8, 0, 0);
 const parse = (q: Record<string, string>) => historyQuerySchema.safeParse(q);
@@ -53,5 +53,17 @@ describe('history parameters', () => {
     expect(defaultStep(86_400_000)).toBe(300_000);
     expect(defaultStep(400 * 86_400_000)).toBe(86_400_000);
     expect((400 * 86_400_000) / defaultStep(400 * 86_400_000)).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('times without a zone', () => {
+  it('reads a date or a time without a zone as Batam time (WIB), and honours a given zone', () => {
+    expect(new Date(parseTime('2026-11-29')).toISOString()).toBe('2026-11-28T17:00:00.000Z');
+    expect(new Date(parseTime('2026-11-29T08:30')).toISOString()).toBe('2026-11-29T01:30:00.000Z');
+    expect(new Date(parseTime('2026-11-29 08:30:15')).toISOString()).toBe('2026-11-29T01:30:15.000Z');
+    expect(new Date(parseTime('2026-11-29T08:30Z')).toISOString()).toBe('2026-11-29T08:30:00.000Z');
+    expect(new Date(parseTime('2026-11-29T08:30+08:00')).toISOString()).toBe('2026-11-29T00:30:00.000Z');
+    expect(parseTime('1764313200000')).toBe(1_764_313_200_000);
+    expect(parseTime('yesterday')).toBeNaN();
   });
 });

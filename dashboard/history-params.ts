@@ -1,6 +1,6 @@
 /**
- * Query parameters of `GET /api/sites/:id/history?from=&to=&step=`: times as ISO 8601 or epoch
- * ms, the step as ms or `30s` / `5m` / `1h` / `1d`. Bounds keep one request from asking the
+ * Query parameters of `GET /api/sites/:id/history?from=&to=&step=`: times as ISO 8601 (without a
+ * zone: Batam time, WIB) or epoch ms, the step as ms or `30s` / `5m` / `1h` / `1d`. Bounds keep one request from asking the
  * store for millions of buckets.
  */
 import { z } from 'zod';
@@ -22,12 +22,24 @@ const NICE_STEPS_MS = [
   1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400,
 ].map((s) => s * 1000);
 
+/** Batam's offset (WIB, no daylight saving). */
+const WIB_OFFSET = '+07:00';
+
+/**
+ * Epoch ms of `value`. A time written without a zone is Batam time, as operators mean it (not
+ * UTC for a date and the server's zone for a time, as Date.parse would read them).
+ *
+ * @example parseTime('2026-11-29') // 2026-11-28T17:00:00.000Z
+ */
+export function parseTime(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return Number.NaN;
+  if (/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) return Date.parse(value);
+  return Date.parse(`${value.length === 10 ? `${value}T00:00` : value.replace(' ', 'T')}${WIB_OFFSET}`);
+}
+
 const time = z.string().transform((value, ctx) => {
-  const ms = /^\d+$/.test(value)
-    ? Number(value)
-    : /^\d{4}-\d{2}-\d{2}/.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
+  const ms = parseTime(value);
   // Beyond ±8.64e15 ms a Date is invalid and toISOString() throws: `to=8640000003600000` was a 500.
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time or epoch milliseconds' });
