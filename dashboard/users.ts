@@ -170,7 +170,10 @@ export function createUserStore(options: { dataDir?: string; now?: () => number 
     },
     create({ password, ...user }) {
       return serialized(async () => {
-        if (users.has(user.username)) throw conflict(`user '${user.username}' already exists`);
+        // 'ADMIN' next to 'admin' would be two people an operator cannot tell apart in a log.
+        const lower = user.username.toLowerCase();
+        const taken = [...users.keys()].find((name) => name.toLowerCase() === lower);
+        if (taken) throw conflict(`user '${taken}' already exists`);
         const at = now();
         const next: StoredUser = {
           ...publicUser(user),
