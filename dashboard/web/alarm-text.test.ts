@@ -6,18 +6,30 @@ import { alarmSince, alarmSummary, lastComment, transitionText } from './alarm-t
 const T = Date.UTC(2025, 10, 28, 1, 0, 0);
 
 describe('alarm summary', () => {
-  it('tells a capacity alarm in people, safe capacity and load', () => {
+  it('tells a capacity alarm in people, safe capacity and load, as of its raise', () => {
     const a = alarm('pasar', { details: { occupancy: 312, safeCapacity: 250, load: 1.248 } });
-    expect(alarmSummary(a, 'id')).toBe('312 orang, kapasitas aman 250 (125%)');
-    expect(alarmSummary(a, 'en')).toBe('312 people, safe capacity 250 (125%)');
+    expect(alarmSummary(a, 'id')).toBe('312 orang, kapasitas aman 250 (125%) · pada 08.00 WIB');
+    expect(alarmSummary(a, 'en')).toBe('312 people, safe capacity 250 (125%) · at 08:00 WIB');
+  });
+
+  it('says its numbers are from the last change of severity, not from an acknowledgement', () => {
+    const a = alarm('pasar', {
+      details: { occupancy: 400, safeCapacity: 250, load: 1.6 },
+      history: [
+        { at: T, action: 'raised', by: 'system', severity: 'warning' },
+        { at: T + 20 * 60_000, action: 'escalated', by: 'system', severity: 'critical' },
+        { at: T + 30 * 60_000, action: 'acknowledged', by: 'budi' },
+      ],
+    });
+    expect(alarmSummary(a, 'id')).toBe('400 orang, kapasitas aman 250 (160%) · pada 08.20 WIB');
   });
 
   it('computes the load when ingest left it out, and calls a site with safe capacity 0 closed', () => {
     expect(alarmSummary(alarm('s', { details: { occupancy: 60, safeCapacity: 50 } }), 'id')).toBe(
-      '60 orang, kapasitas aman 50 (120%)',
+      '60 orang, kapasitas aman 50 (120%) · pada 08.00 WIB',
     );
     expect(alarmSummary(alarm('s', { details: { occupancy: 4, safeCapacity: 0, load: null } }), 'id')).toBe(
-      '4 orang, kapasitas aman ditutup (∞)',
+      '4 orang, kapasitas aman ditutup (∞) · pada 08.00 WIB',
     );
   });
 

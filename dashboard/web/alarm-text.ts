@@ -54,6 +54,16 @@ const KNOWN: Record<Alarm['type'], string[]> = {
   'capacity-forecast': ['occupancy', 'safeCapacity', 'forecastPeak', 'expectedAt', 'horizonMinutes', 'basis'],
 };
 
+/** When the alarm last took its details: its raise or its last change of severity. */
+function lastSeverityChange(alarm: Alarm): number | undefined {
+  for (let i = alarm.history.length - 1; i >= 0; i--) {
+    const step = alarm.history[i]!;
+    if (step.action === 'raised' || step.action === 'escalated' || step.action === 'de-escalated')
+      return step.at;
+  }
+  return undefined;
+}
+
 /** A time in the details: the clock time, with the date when it is a day or more from the raise. */
 function detailTime(ms: number, alarm: Alarm, lang: Lang): string {
   return Math.abs(alarm.raisedAt - ms) > 20 * 3_600_000
@@ -120,6 +130,10 @@ export function alarmSummary(alarm: Alarm, lang: Lang): string {
           load: formatLoad(load, lang, occ, cap),
         }),
       );
+      // The numbers are from the raise or the last change of severity, not live: say when.
+      const measured = lastSeverityChange(alarm);
+      if (measured !== undefined)
+        parts.push(translate(lang, 'alarm.detail.asOf', { time: detailTime(measured, alarm, lang) }));
     }
   } else if (alarm.type === 'fever') {
     const celsius = num(d, 'celsius');
