@@ -88,8 +88,16 @@ export function summarizeOccupancy(
   points: StateSample[],
   now: number,
   staleMs: number,
+  /** When the site was created: the hours before it are not counted as elapsed or without data. */
+  existsFromMs = day.startMs,
 ): OccupancySummary {
   const endClip = Math.max(day.startMs, Math.min(day.endMs, now));
+  // A reading before `createdAt` (a site re-created under its id) shows it existed: count from it.
+  const firstReading = Math.min(
+    carried?.ts ?? Number.POSITIVE_INFINITY,
+    points[0]?.ts ?? Number.POSITIVE_INFINITY,
+  );
+  const from = Math.min(Math.max(day.startMs, Math.min(existsFromMs, firstReading)), endClip);
   const samples: StateSample[] = [];
   // A carried state older than staleMs was already stale at 00:00.
   if (carried && carried.ts < day.startMs && carried.ts + staleMs > day.startMs) samples.push(carried);
@@ -106,7 +114,7 @@ export function summarizeOccupancy(
     last = merged;
   }
 
-  let covered = 0;
+  let coveredSinceCreated = 0;
   let over = 0;
   let critical = 0;
   let warning = 0;
@@ -119,12 +127,12 @@ export function summarizeOccupancy(
       peak = { occupancy: s.occupancy, at: start, cap: s.safeCapacity };
     if (end <= start) return;
     const span = end - start;
-    covered += span;
+    coveredSinceCreated += Math.max(0, end - Math.max(start, from));
     if (s.occupancy !== null && s.safeCapacity !== null && s.occupancy > s.safeCapacity) over += span;
     if (s.level === 'critical') critical += span;
     else if (s.level === 'warning') warning += span;
   });
-  const elapsed = endClip - day.startMs;
+  const elapsed = endClip - from;
   return {
     peakOccupancy: peak?.occupancy ?? null,
     peakAt: peak?.at ?? null,
@@ -132,7 +140,7 @@ export function summarizeOccupancy(
     minutesOverCapacity: toMinutes(over),
     minutesCritical: toMinutes(critical),
     minutesWarning: toMinutes(warning),
-    minutesNoData: toMinutes(elapsed - covered),
+    minutesNoData: toMinutes(elapsed - coveredSinceCreated),
     minutesElapsed: toMinutes(elapsed),
   };
 }

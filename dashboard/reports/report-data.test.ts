@@ -6,7 +6,7 @@ import { createMemoryStore } from '../../shared/store/memory-store.ts';
 import { testDatabase } from '../../test/helpers/influxd.ts';
 import { buildComplianceReport, readAllPoints } from './report-data.ts';
 import { reportDays, wibDayStart } from './report-days.ts';
-import { alarmId, body, D0, D1, MIN, NOW, SEED, TOS } from './report-fixture.ts';
+import { alarmId, body, D0, D1, MIN, NOW, SEED, state, TOS } from './report-fixture.ts';
 
 const stores: Array<[string, () => HistoryStore]> = [
   ['memory store', () => createMemoryStore()],
@@ -77,6 +77,20 @@ describe.each(stores)('compliance report on the %s', (_name, make) => {
       minutesElapsed: 120,
     });
     expect(report.totals[0]).toMatchObject({ days: 2, peakOccupancy: 300, minutesOverCapacity: 17 });
+  });
+
+  it('counts no minutes without data before the site was created', async () => {
+    await seeded([state(TOS.id, D1 + 30 * MIN, 10, 'ok')]);
+    const created = { ...TOS, createdAt: new Date(D1 + 30 * MIN).toISOString() };
+    const report = await buildComplianceReport(store, [{ site: created, settings }], days(), NOW);
+    const [before, first] = report.rows;
+    expect(before).toMatchObject({ date: '2026-11-20', minutesNoData: 0, minutesElapsed: 0 });
+    // From 00:30: one reading, fresh for 5 minutes, then nothing until now (02:00).
+    expect(first).toMatchObject({ date: '2026-11-21', minutesNoData: 90 - 5, minutesElapsed: 90 });
+    // Readings from before createdAt (a site re-created under its id) still count in full.
+    const recreated = { ...TOS, createdAt: new Date(NOW).toISOString() };
+    const again = await buildComplianceReport(store, [{ site: recreated, settings }], days(), NOW);
+    expect(again.rows[1]).toMatchObject({ minutesNoData: 90 - 5, minutesElapsed: 90 });
   });
 
   it('lists alarms raised in the range with their acknowledgement, clearing and highest severity', async () => {

@@ -220,7 +220,15 @@ export async function summarizeDays(
       readAllPoints(store, { measurement: 'temperature', ...range, tags: { ...tags, type: 'body' } }),
     ]);
     const samples = states.map(stateSample);
-    const occupancy = summarizeOccupancy(day, state, samples, now, staleMs);
+    const createdMs = Date.parse(site.createdAt);
+    const occupancy = summarizeOccupancy(
+      day,
+      state,
+      samples,
+      now,
+      staleMs,
+      Number.isFinite(createdMs) ? createdMs : day.startMs,
+    );
     if (samples.length) state = samples[samples.length - 1];
     const readings = temperatures.flatMap((p) =>
       typeof p.fields.celsius === 'number' ? [{ ts: p.ts, celsius: p.fields.celsius }] : [],
