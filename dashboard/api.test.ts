@@ -237,6 +237,31 @@ describe('sites and devices', () => {
     expect((await patch('nope-1', { siteId: busK1.id })).status).toBe(404);
   });
 
+  it('deletes a device, then its emptied site, removing both retained records', async () => {
+    const d = await start();
+    const token = await d.login();
+    await d.api('/api/sites', { body: pasarTos, token });
+    await d.api('/api/devices', {
+      body: { id: 'tos-door-1', siteId: pasarTos.id, type: 'door-counter' },
+      token,
+    });
+    const del = (path: string) => d.api(path, { method: 'DELETE', token });
+
+    const refused = await del(`/api/sites/${pasarTos.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/tos-door-1/);
+    expect((await del('/api/devices/tos-door-1')).status).toBe(204);
+    expect(await retained(topics.registryDevice('tos-door-1'))).toBeUndefined();
+    expect((await del(`/api/sites/${pasarTos.id}`)).status).toBe(204);
+    expect(await retained(topics.registrySite(pasarTos.id))).toBeUndefined();
+    expect((await d.api(`/api/sites/${pasarTos.id}`, { token })).status).toBe(404);
+    expect((await d.api('/api/sites', { token })).body).toEqual([]);
+    expect((await del(`/api/sites/${pasarTos.id}`)).status).toBe(404);
+    expect((await del('/api/devices/tos-door-1')).status).toBe(404);
+    const file = JSON.parse(readFileSync(join(data.dir, 'registry.json'), 'utf8'));
+    expect([file.sites, file.devices]).toEqual([[], []]);
+  });
+
   it('answers only after the registry message came back through the broker', async () => {
     const d = await start({ REGISTRY_ECHO_TIMEOUT_MS: '300' });
     const token = await d.login();

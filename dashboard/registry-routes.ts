@@ -103,6 +103,11 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
     return c.json(await registry.updateSite(c.req.param('id'), patch, c.get('user').username));
   });
 
+  app.delete('/sites/:id', requireRole('admin'), async (c) => {
+    await registry.deleteSite(c.req.param('id'), c.get('user').username);
+    return c.body(null, 204);
+  });
+
   app.get('/devices', (c) => {
     const { siteId } = parseOr400(devicesQuerySchema, c.req.query());
     const user = c.get('user');
@@ -127,6 +132,11 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
     return c.json(
       publicDevice(await registry.updateDevice(c.req.param('id'), patch, c.get('user').username)),
     );
+  });
+
+  app.delete('/devices/:id', requireRole('admin'), async (c) => {
+    await registry.deleteDevice(c.req.param('id'), c.get('user').username);
+    return c.body(null, 204);
   });
 
   app.post('/devices/:id/secret', requireRole('admin'), async (c) => {

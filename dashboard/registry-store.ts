@@ -249,6 +249,50 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
     });
   }
 
+  /**
+   * Removes a device: the broker refuses it from then on and ingest forgets it. Its history stays
+   * in the store.
+   *
+   * @throws HttpError 404 for an unknown device, 503 as createSite.
+   */
+  deleteDevice(id: string, by: string): Promise<void> {
+    return this.serialized(async () => {
+      this.requireConnected();
+      const previous = this.devices.get(id);
+      if (!previous) throw notFound(`device '${id}' not found`);
+      await this.commit(
+        () => this.devices.delete(id),
+        () => this.devices.set(id, previous),
+      );
+      this.options.logger.info({ device: id, site: previous.siteId, by }, 'device deleted');
+      await this.replicate(topics.registryDevice(id), null);
+    });
+  }
+
+  /**
+   * Removes a site without devices (a mistyped or closed venue): ingest clears its open alarms and
+   * its retained state, the dashboard and the public guide stop listing it. Its history stays.
+   *
+   * @throws HttpError 404 for an unknown site, 409 while devices belong to it, 503 as createSite.
+   */
+  deleteSite(id: string, by: string): Promise<void> {
+    return this.serialized(async () => {
+      this.requireConnected();
+      const previous = this.sites.get(id);
+      if (!previous) throw notFound(`site '${id}' not found`);
+      const devices = this.listDevices(id).map((d) => d.id);
+      if (devices.length)
+        throw conflict(`site '${id}' still has devices (${devices.join(', ')}): move or delete them first`);
+      await this.commit(
+        () => this.sites.delete(id),
+        () => this.sites.set(id, previous),
+      );
+      this.options.logger.info({ site: id, by }, 'site deleted');
+      this.emit('site', id, undefined);
+      await this.replicate(topics.registrySite(id), null);
+    });
+  }
+
   /** @throws HttpError 404 for an unknown site, 503 as createSite. */
   updateSite(id: string, patch: SitePatch, by: string): Promise<Site> {
     return this.serialized(async () => {
@@ -371,8 +415,9 @@ export class RegistryStore extends EventEmitter<RegistryStoreEvents> {
    * Publishes and waits for the echo. On a timeout the record is already saved and is published
    * again on the next (re)connect, so the 503 says so rather than inviting a retry that would 409.
    */
-  private async replicate(topic: string, record: object): Promise<void> {
-    const payload = JSON.stringify(record);
+  private async replicate(topic: string, record: object | null): Promise<void> {
+    // null removes the retained record: an empty retained message (MQTT 3.1.1 3.3.1.3).
+    const payload = record === null ? '' : JSON.stringify(record);
     const client = this.client;
     if (!client) throw unavailable('message broker unreachable; the change is saved and will be replicated');
     let timer: NodeJS.Timeout | undefined;
