@@ -71,6 +71,18 @@ async function startIngest(store: HistoryStore = createMemoryStore(), clientId?:
   return ingest;
 }
 
+/** A first ingest raises the capacity warning on `inT` people entering, then stops; the store keeps it. */
+async function raisedBeforeRestart(store: HistoryStore, inT: number): Promise<Alarm> {
+  const first = await startIngest(store);
+  const raised = nextAlarm(first);
+  await counts(inT, 0);
+  const { alarm } = await raised;
+  await first.stop();
+  running.splice(0);
+  await store.flush();
+  return alarm;
+}
+
 async function counts(inT: number, outT: number) {
   const device = await connect();
   seq++;
@@ -320,14 +332,8 @@ describe.each(Object.entries(stores))('after an ingest restart (%s store)', (_na
     const store = makeStore();
     await store.start();
     try {
-      const first = await startIngest(store);
-      const raised = nextAlarm(first);
-      await counts(4, 0);
-      const { alarm } = await raised;
+      const alarm = await raisedBeforeRestart(store, 4);
       expect(alarm).toMatchObject({ severity: 'warning', state: 'open' });
-      await first.stop();
-      running.splice(0);
-      await store.flush();
 
       // The broker restarts too (in-memory persistence): only the store remembers the alarm.
       await Promise.all(clients.splice(0).map((c) => c.endAsync()));
@@ -402,13 +408,7 @@ describe.each(Object.entries(stores))('after an ingest restart (%s store)', (_na
     const store = makeStore();
     await store.start();
     try {
-      const first = await startIngest(store);
-      const raised = nextAlarm(first);
-      await counts(4, 0);
-      const { alarm } = await raised;
-      await first.stop();
-      running.splice(0);
-      await store.flush();
+      const alarm = await raisedBeforeRestart(store, 4);
 
       // Broker and ingest restart; the dashboard replicates the registry only after ingest began.
       await Promise.all(clients.splice(0).map((c) => c.endAsync()));
@@ -441,14 +441,8 @@ describe.each(Object.entries(stores))('after an ingest restart (%s store)', (_na
     await store.start();
     try {
       await provision(40);
-      const first = await startIngest(store);
-      const raised = nextAlarm(first);
-      await counts(16, 0);
-      const { alarm } = await raised;
+      const alarm = await raisedBeforeRestart(store, 16);
       expect(alarm).toMatchObject({ severity: 'warning', details: { load: 0.8 } });
-      await first.stop();
-      running.splice(0);
-      await store.flush();
       // Listening from before start: restoring the warning must not re-raise or clear it either.
       const second = createIngest(config(), { store, clock });
       running.push(second);
