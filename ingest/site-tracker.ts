@@ -281,6 +281,8 @@ export class SiteTracker {
     for (const [id, s] of this.sites) {
       // Not short-circuited: a gateway is both a door counter and an absolute sensor.
       const removed = [s.doors.delete(deviceId), s.absolute.delete(deviceId), s.devices.delete(deviceId)];
+      s.temperatures.delete(`${deviceId}/body`);
+      s.temperatures.delete(`${deviceId}/ambient`);
       if (removed.includes(true)) affected.push(id);
     }
     return affected;
