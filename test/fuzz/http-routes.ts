@@ -238,7 +238,8 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: () => `/api/sites/${HTTP_FIXTURE.managerSite}/counts/correct`,
     body: (ctx) => ({ occupancy: ctx.rng.int(0, 300), reason: 'hitung manual' }),
-    roles: ['admin', 'manager'],
+    // Corrections are for admins and operators, not the venue's own manager.
+    roles: ['admin'],
     strict: true,
     idParam: true,
     // 409 until a device has reported a count: the fixture site has none.
@@ -249,7 +250,8 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: () => `/api/sites/${HTTP_FIXTURE.managerSite}/counts/reset`,
     body: () => ({}),
-    roles: ['admin', 'manager'],
+    // Corrections are for admins and operators, not the venue's own manager.
+    roles: ['admin'],
     strict: true,
     idParam: true,
   },
