@@ -160,6 +160,16 @@ describe('sites and devices', () => {
     });
     expect(unknownSite.status).toBe(400);
     expect(unknownSite.body.error).toMatch(/siteId unknown site 'no-such-site'/);
+
+    const empty = await d.api('/api/sites', { body: { ...pasarTos, designCapacity: 0 }, token });
+    expect(empty.body.error).toMatch(/^designCapacity must be at least 1/);
+    await d.api('/api/sites', { body: pasarTos, token });
+    const emptied = await d.api(`/api/sites/${pasarTos.id}`, {
+      method: 'PATCH',
+      body: { designCapacity: 0 },
+      token,
+    });
+    expect(emptied.status).toBe(400);
   });
 
   it('returns a device secret once, stores and replicates only a hash that verifies', async () => {

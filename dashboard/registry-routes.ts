@@ -46,11 +46,21 @@ export const policyInputSchema = z.object({
 });
 
 const site = siteInputSchema.shape;
+/**
+ * A site holds someone: 0 would show it closed for good. The record schema still reads 0 (older
+ * registries); closing a venue is the policy's job (a share of 0).
+ */
+const designCapacity = site.designCapacity.min(
+  1,
+  'must be at least 1 (close a venue with a policy share of 0)',
+);
+/** `POST /api/sites`. */
+export const siteCreateSchema = siteInputSchema.extend({ designCapacity });
 /** `PATCH /api/sites/:id`: id and kind are fixed; `null` removes an optional field. */
 export const sitePatchSchema = z
   .object({
     name: site.name.optional(),
-    designCapacity: site.designCapacity.optional(),
+    designCapacity: designCapacity.optional(),
     areaM2: site.areaM2.nullable(),
     policyPct: site.policyPct.nullable(),
     distanceM: site.distanceM.nullable(),
@@ -93,7 +103,7 @@ export function registryRoutes(deps: { registry: RegistryStore; live: LiveState 
   });
 
   app.post('/sites', requireRole('admin'), async (c) => {
-    const input = await readJson(c, siteInputSchema);
+    const input = await readJson(c, siteCreateSchema);
     const site = await registry.createSite(input, c.get('user').username);
     return c.json(site, 201);
   });

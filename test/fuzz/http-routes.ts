@@ -85,7 +85,7 @@ export const ROUTES: Route[] = [
       id: `hf-site-${ctx.uniq()}`,
       name: ctx.rng.pick(UNICODE.filter((u) => !u.includes('\u0000') && u.trim().length > 0)),
       kind: ctx.rng.pick(['bus', 'market', 'attraction', 'mall']),
-      designCapacity: ctx.rng.int(0, 5000),
+      designCapacity: ctx.rng.int(1, 5000),
       ...(ctx.rng.chance(0.5) ? { areaM2: ctx.rng.int(10, 20_000) } : {}),
       ...(ctx.rng.chance(0.5) ? { location: { lat: 1.1, lon: 104.05 } } : {}),
     }),
