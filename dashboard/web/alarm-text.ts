@@ -3,8 +3,9 @@
  * `suhu tubuh 38,2 °C`), since when in WIB, and each step of its history. Pure functions (the
  * current time is passed in), tested in Node.
  *
- * `details` is free-form per type (shared/alarms.ts); the keys ingest writes are read here with
- * fallbacks, and anything unknown is shown as `key: value` rather than hidden.
+ * `details` is free-form per type (shared/alarms.ts); the keys ingest's rules write are read here
+ * (test/alarm-details-wording.test.ts renders what the real rules produce), and anything unknown
+ * is shown as `key: value` rather than hidden, a `…At` key as a time.
  */
 import { sensorFaultLabel } from '../../shared/alarm-labels.ts';
 import type { Alarm, AlarmTransition } from '../../shared/alarms.ts';
@@ -112,8 +113,8 @@ function faultEvidence(d: Details, lang: Lang): string | undefined {
 }
 
 /**
- * @example alarmSummary({ type: 'capacity', details: { occupancy: 312, safeCapacity: 250, load: 1.248 } }, 'id')
- *   // '312 orang, kapasitas aman 250 (125%)'
+ * @example alarmSummary({ type: 'capacity', details: { occupancy: 312, safeCapacity: 250, load: 1.248 }, history: [raised at 08.15] }, 'id')
+ *   // '312 orang, kapasitas aman 250 (125%) · pada 08.15 WIB'
  */
 export function alarmSummary(alarm: Alarm, lang: Lang): string {
   const d = alarm.details;
