@@ -1,7 +1,7 @@
 /**
  * What the site detail's time charts share (chart.js, bundled and tree-shaken to the line parts):
- * a linear x axis of epoch milliseconds labelled in WIB by our own Intl formatter (no date
- * adapter package), animations off (a live operations screen; an animation per point costs CPU
+ * a linear x axis of epoch milliseconds with ticks on round WIB times, labelled by our own Intl
+ * formatter (no date adapter package), animations off (a live operations screen; an animation per point costs CPU
  * for nothing), the legend below, tooltips titled with the WIB time.
  */
 import {
@@ -19,6 +19,7 @@ import {
 import { formatAxisTick, formatDateTimeWib } from './format.ts';
 import { RANGES, type RangeId } from './history-data.ts';
 import { getLang, t } from './locale.ts';
+import { timeTicks } from './time-ticks.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend, Filler);
 
@@ -57,6 +58,10 @@ export function timeChartOptions(o: TimeChartOptions): ChartOptions<'line'> {
     scales: {
       x: {
         type: 'linear',
+        // Ticks on round WIB times (time-ticks.ts), not chart.js's round epoch milliseconds.
+        afterBuildTicks: (axis) => {
+          axis.ticks = timeTicks(axis.min, axis.max, o.maxTicks).map((value) => ({ value }));
+        },
         grid: { color: gridColor },
         ticks: {
           color: textColor,
