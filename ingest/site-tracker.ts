@@ -95,7 +95,7 @@ export class SiteTracker {
     const ts = Math.min(msg.payload.ts, now + aheadMs);
     switch (msg.stream) {
       case 'counts': {
-        const payload = { ...msg.payload, ts };
+        const payload = ts === msg.payload.ts ? msg.payload : { ...msg.payload, ts };
         const door = s.doors.get(msg.deviceId);
         const outcome = door ? applyCounts(door, payload) : 'applied';
         if (!door) {
@@ -295,11 +295,22 @@ export class SiteTracker {
    * device-offline alarm says why they do not move).
    */
   private occupancy(s: SiteRuntime, clamp = true): number | null {
+    // Runs on every message and snapshot: loops, no arrays.
+    let live = 0;
+    let liveSum = 0;
+    let lastSum = 0;
+    for (const [id, r] of s.absolute) {
+      lastSum += r.value;
+      if (s.devices.get(id)?.online === false) continue;
+      live++;
+      liveSum += r.value;
+    }
     let counted: number;
-    const live = [...s.absolute].filter(([id]) => s.devices.get(id)?.online !== false);
-    if (live.length > 0) counted = sum(live.map(([, r]) => r.value));
-    else if (s.doors.size > 0) counted = sum([...s.doors.values()].map(netOf));
-    else if (s.absolute.size > 0) counted = sum([...s.absolute.values()].map((r) => r.value));
+    if (live > 0) counted = liveSum;
+    else if (s.doors.size > 0) {
+      counted = 0;
+      for (const door of s.doors.values()) counted += netOf(door);
+    } else if (s.absolute.size > 0) counted = lastSum;
     else return null;
     return clamp ? Math.max(0, counted + s.offset) : counted + s.offset;
   }
